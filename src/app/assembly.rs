@@ -1,0 +1,144 @@
+//! The synthesized output: templates plus `assembly.json`, which tells `deploy` and other
+//! tools what goes where and in which order.
+
+use std::io;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::env::Environment;
+use super::stack::{Stack, StackRole};
+use super::synth::parameter_defaults;
+
+/// Version of the `assembly.json` format.
+pub const ASSEMBLY_VERSION: u32 = 1;
+
+/// Every synthesized stack, in deploy order.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Assembly {
+    /// The stacks, dependencies first.
+    pub stacks: Vec<AssembledStack>,
+}
+
+/// One synthesized stack.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssembledStack {
+    /// Unique in the assembly: `<name>-<account>-<region>`.
+    pub id: String,
+    /// The CloudFormation stack name.
+    pub name: String,
+    /// Where it deploys.
+    pub env: Environment,
+    /// What it is for.
+    pub role: StackRole,
+    /// The template's file name in the output directory.
+    pub template_file: String,
+    /// Ids of the stacks that must deploy first.
+    pub dependencies: Vec<String>,
+    /// Template parameters and their defaults.
+    pub parameters: IndexMap<String, Option<Json>>,
+    /// The capabilities a deploy must acknowledge.
+    pub capabilities: Vec<&'static str>,
+    /// Number of resources.
+    pub resources: usize,
+    /// Whether termination protection is turned on.
+    pub termination_protection: bool,
+    /// The template body (JSON).
+    #[serde(skip)]
+    pub body: String,
+}
+
+impl AssembledStack {
+    pub(super) fn id_of(stack: &Stack) -> String {
+        format!("{}-{}-{}", stack.name, stack.env.account(), stack.env.region())
+    }
+
+    pub(super) fn new(stack: &Stack, body: String, dependencies: Vec<String>) -> Self {
+        let id = AssembledStack::id_of(stack);
+        AssembledStack {
+            template_file: format!("{id}.template.json"),
+            id,
+            name: stack.name.clone(),
+            env: stack.env.clone(),
+            role: stack.role,
+            dependencies,
+            parameters: parameter_defaults(&stack.template),
+            capabilities: capabilities(stack),
+            resources: stack.template.resources.len(),
+            termination_protection: stack.termination_protection,
+            body,
+        }
+    }
+}
+
+/// The IAM properties that give a resource a custom name, which needs
+/// `CAPABILITY_NAMED_IAM`.
+const NAMED_IAM_PROPERTIES: [&str; 5] = [
+    "RoleName",
+    "ManagedPolicyName",
+    "UserName",
+    "GroupName",
+    "InstanceProfileName",
+];
+
+fn capabilities(stack: &Stack) -> Vec<&'static str> {
+    let mut capabilities = Vec::new();
+    let iam: Vec<_> = stack
+        .template
+        .resources
+        .values()
+        .filter(|resource| resource.type_name().starts_with("AWS::IAM::"))
+        .collect();
+    if iam.iter().any(|resource| {
+        NAMED_IAM_PROPERTIES
+            .iter()
+            .any(|property| resource.properties.contains_key(*property))
+    }) {
+        capabilities.push("CAPABILITY_NAMED_IAM");
+    } else if !iam.is_empty() {
+        capabilities.push("CAPABILITY_IAM");
+    }
+    if !stack.template.transform.is_empty() {
+        capabilities.push("CAPABILITY_AUTO_EXPAND");
+    }
+    capabilities
+}
+
+impl Assembly {
+    /// `assembly.json`: the stacks without their bodies.
+    pub fn manifest(&self) -> String {
+        let manifest = serde_json::json!({ "version": ASSEMBLY_VERSION, "stacks": self.stacks });
+        crate::template::render_json(&manifest)
+    }
+
+    /// Total resources over every stack.
+    pub fn resource_count(&self) -> usize {
+        self.stacks.iter().map(|stack| stack.resources).sum()
+    }
+
+    /// Writes every template and `assembly.json` into `dir`, and removes templates left
+    /// there by an earlier run that this assembly no longer has.
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let stale = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| {
+                    name.ends_with(".template.json")
+                        && !self.stacks.iter().any(|stack| stack.template_file == name)
+                });
+            if stale {
+                std::fs::remove_file(&path)?;
+            }
+        }
+        for stack in &self.stacks {
+            std::fs::write(dir.join(&stack.template_file), &stack.body)?;
+        }
+        std::fs::write(dir.join("assembly.json"), self.manifest())
+    }
+}

@@ -1,0 +1,196 @@
+//! The construct tree and synthesis: `App → Environment → Stack → construct`.
+//!
+//! Constructs add resources to stacks of an [`App`] and hand out [`ResourceHandle`]s.
+//! [`App::synth`] then runs in explicit phases: resolve references (same stack → `Ref` /
+//! `GetAtt`, same environment → export and import, other environment → error), validate
+//! every template, and emit an [`Assembly`].
+
+mod assembly;
+mod env;
+mod naming;
+mod stack;
+mod synth;
+
+pub use assembly::{AssembledStack, Assembly};
+pub use env::{EnvError, Environment, Partition, REGIONS};
+pub use naming::{logical_id, physical_name};
+pub use stack::{ResourceHandle, Stack, StackId, StackRole};
+
+use crate::template::{Resource, TemplateError};
+
+/// One problem found while building or synthesizing an app.
+#[derive(Clone, PartialEq, Debug, thiserror::Error)]
+pub enum SynthError {
+    /// Two stacks with one name in one environment.
+    #[error("stack `{name}` is defined twice in {env}")]
+    DuplicateStack {
+        /// The stack name.
+        name: String,
+        /// The environment.
+        env: Environment,
+    },
+    /// Two constructs that want the same logical ID.
+    #[error(
+        "stack `{stack}`: logical ID `{logical_id}` is used by both `{first}` and `{second}`; rename one of them"
+    )]
+    DuplicateLogicalId {
+        /// The stack.
+        stack: String,
+        /// The logical ID.
+        logical_id: String,
+        /// The construct that took it first.
+        first: String,
+        /// The construct that wanted it too.
+        second: String,
+    },
+    /// A reference from one environment into another, which CloudFormation cannot resolve.
+    #[error(
+        "stack `{from_stack}` ({from_env}) refers to `{target}` in stack `{to_stack}` ({to_env}); \
+         CloudFormation resolves references only within one account and region: pass the value \
+         as a parameter, or give the resource a deterministic physical name and build its ARN"
+    )]
+    CrossEnvironmentReference {
+        /// The referring stack.
+        from_stack: String,
+        /// Its environment.
+        from_env: Environment,
+        /// The referenced stack.
+        to_stack: String,
+        /// Its environment.
+        to_env: Environment,
+        /// The referenced logical ID (and attribute).
+        target: String,
+    },
+    /// A reference to a resource that no stack holds.
+    #[error("stack `{stack}` refers to `{target}`, which stack `{target_stack}` does not define")]
+    DanglingReference {
+        /// The referring stack.
+        stack: String,
+        /// The referenced stack.
+        target_stack: String,
+        /// The missing logical ID.
+        target: String,
+    },
+    /// Stacks that depend on each other in a circle.
+    #[error("stacks depend on each other in a cycle: {}", .cycle.join(" → "))]
+    StackCycle {
+        /// The stack names on the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// A problem in one stack's template.
+    #[error("stack `{stack}`: {error}")]
+    Template {
+        /// The stack.
+        stack: String,
+        /// The problem.
+        error: TemplateError,
+    },
+}
+
+/// Every problem found, in a stable order.
+#[derive(Clone, PartialEq, Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct SynthErrors(pub Vec<SynthError>);
+
+/// The root of the construct tree: every stack of every environment.
+#[derive(Clone, Debug, Default)]
+pub struct App {
+    stacks: Vec<Stack>,
+    errors: Vec<SynthError>,
+}
+
+impl App {
+    /// An empty app.
+    pub fn new() -> App {
+        App::default()
+    }
+
+    /// Adds a stack. A name already used in the same environment is an error (the existing
+    /// stack is returned so construction can go on and report every problem).
+    pub fn add_stack(&mut self, name: impl Into<String>, env: Environment, role: StackRole) -> StackId {
+        let name = name.into();
+        if let Some(existing) = self.find_stack(&name, &env) {
+            self.errors.push(SynthError::DuplicateStack { name, env });
+            return existing;
+        }
+        self.stacks.push(Stack {
+            name,
+            env,
+            role,
+            template: crate::template::Template::new(),
+            owners: Default::default(),
+            depends_on: Default::default(),
+            termination_protection: false,
+        });
+        StackId(self.stacks.len() - 1)
+    }
+
+    /// The stack with this name in this environment.
+    pub fn find_stack(&self, name: &str, env: &Environment) -> Option<StackId> {
+        self.stacks
+            .iter()
+            .position(|stack| stack.name == name && stack.env == *env)
+            .map(StackId)
+    }
+
+    /// A stack.
+    pub fn stack(&self, id: StackId) -> &Stack {
+        &self.stacks[id.0]
+    }
+
+    /// A stack, to change.
+    pub fn stack_mut(&mut self, id: StackId) -> &mut Stack {
+        &mut self.stacks[id.0]
+    }
+
+    /// Every stack, in the order they were added.
+    pub fn stacks(&self) -> impl Iterator<Item = (StackId, &Stack)> {
+        self.stacks.iter().enumerate().map(|(index, stack)| (StackId(index), stack))
+    }
+
+    /// Adds a resource created by the construct at `owner` (a path such as
+    /// `products-api/artifacts`). A logical ID already taken is an error naming both owners.
+    pub fn add_resource(
+        &mut self,
+        stack: StackId,
+        owner: &str,
+        logical_id: impl Into<String>,
+        resource: Resource,
+    ) -> ResourceHandle {
+        let logical_id = logical_id.into();
+        let target = &mut self.stacks[stack.0];
+        if let Some(first) = target.owners.get(&logical_id) {
+            self.errors.push(SynthError::DuplicateLogicalId {
+                stack: target.name.clone(),
+                logical_id: logical_id.clone(),
+                first: first.clone(),
+                second: owner.to_owned(),
+            });
+        } else {
+            target.owners.insert(logical_id.clone(), owner.to_owned());
+            target.template.add_resource(logical_id.clone(), resource);
+        }
+        ResourceHandle { stack, logical_id }
+    }
+
+    /// The resource behind a handle, to change (e.g. to add a policy statement).
+    pub fn resource_mut(&mut self, handle: &ResourceHandle) -> Option<&mut Resource> {
+        self.stacks
+            .get_mut(handle.stack.0)?
+            .template
+            .resources
+            .get_mut(&handle.logical_id)
+    }
+
+    /// Records that `stack` deploys after `on`.
+    pub fn add_dependency(&mut self, stack: StackId, on: StackId) {
+        if stack != on {
+            self.stacks[stack.0].depends_on.insert(on);
+        }
+    }
+
+    /// The environment of a stack.
+    pub fn env(&self, stack: StackId) -> &Environment {
+        &self.stacks[stack.0].env
+    }
+}

@@ -1,0 +1,136 @@
+//! Stacks and handles on the resources in them.
+
+use indexmap::{IndexMap, IndexSet};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+use super::env::Environment;
+use crate::template::{Expr, Template};
+
+/// Identifies a stack of an [`App`](super::App).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct StackId(pub(crate) usize);
+
+/// What a stack is for, which decides where it comes in the deploy order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StackRole {
+    /// Roles and buckets a target account needs before a pipeline can deploy into it.
+    Bootstrap,
+    /// Per-region artifact buckets and keys of a cross-region pipeline.
+    Support,
+    /// A pipeline.
+    Pipeline,
+    /// Anything else.
+    Application,
+}
+
+/// A CloudFormation stack under construction: its environment, its template and the
+/// construct that owns each logical ID.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    pub(crate) name: String,
+    pub(crate) env: Environment,
+    pub(crate) role: StackRole,
+    /// The template being built.
+    pub template: Template,
+    /// Logical ID → path of the construct that created it (for collision errors).
+    pub(crate) owners: IndexMap<String, String>,
+    pub(crate) depends_on: IndexSet<StackId>,
+    /// Turn on termination protection when deploying.
+    pub termination_protection: bool,
+}
+
+impl Stack {
+    /// The CloudFormation stack name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the stack is deployed.
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    /// What the stack is for.
+    pub fn role(&self) -> StackRole {
+        self.role
+    }
+
+    /// The construct path that created a logical ID.
+    pub fn owner_of(&self, logical_id: &str) -> Option<&str> {
+        self.owners.get(logical_id).map(String::as_str)
+    }
+}
+
+/// The key of the JSON object that marks a reference token.
+pub(crate) const TOKEN_KEY: &str = "cfsynth::Reference";
+
+/// A handle on a resource in some stack. References made from it are tokens that the
+/// synthesizer resolves: `Ref`/`GetAtt` in the same stack, an export and `Fn::ImportValue`
+/// across stacks of one environment, an error across environments.
+#[derive(Clone, PartialEq, Eq, Debug, Hash)]
+pub struct ResourceHandle {
+    pub(crate) stack: StackId,
+    pub(crate) logical_id: String,
+}
+
+impl ResourceHandle {
+    /// A handle on the resource `logical_id` of `stack`.
+    pub fn new(stack: StackId, logical_id: impl Into<String>) -> ResourceHandle {
+        ResourceHandle {
+            stack,
+            logical_id: logical_id.into(),
+        }
+    }
+
+    /// The stack the resource is in.
+    pub fn stack(&self) -> StackId {
+        self.stack
+    }
+
+    /// The resource's logical ID.
+    pub fn logical_id(&self) -> &str {
+        &self.logical_id
+    }
+
+    /// What `Ref` returns for the resource (name, ID or ARN, depending on the type).
+    pub fn ref_<T>(&self) -> Expr<T> {
+        Expr::from_node(self.token(None))
+    }
+
+    /// `Fn::GetAtt` of one of the resource's attributes.
+    pub fn get_att<T>(&self, attribute: &str) -> Expr<T> {
+        Expr::from_node(self.token(Some(attribute)))
+    }
+
+    fn token(&self, attribute: Option<&str>) -> Json {
+        json!({ TOKEN_KEY: { "Stack": self.stack.0, "Id": self.logical_id, "Attribute": attribute } })
+    }
+}
+
+/// A reference token decoded from a template tree.
+pub(crate) struct Token {
+    pub stack: StackId,
+    pub logical_id: String,
+    pub attribute: Option<String>,
+}
+
+impl Token {
+    /// Decodes `value` if it is a reference token.
+    pub fn decode(value: &Json) -> Option<Token> {
+        let map = value.as_object()?;
+        if map.len() != 1 {
+            return None;
+        }
+        let token = map.get(TOKEN_KEY)?;
+        Some(Token {
+            stack: StackId(usize::try_from(token.get("Stack")?.as_u64()?).ok()?),
+            logical_id: token.get("Id")?.as_str()?.to_owned(),
+            attribute: token
+                .get("Attribute")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
+        })
+    }
+}

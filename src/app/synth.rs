@@ -1,0 +1,261 @@
+//! Synthesis phases: resolve references → order stacks → validate → emit.
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use super::assembly::{AssembledStack, Assembly};
+use super::naming::logical_id;
+use super::stack::{StackId, Token};
+use super::{App, SynthError, SynthErrors};
+use crate::template::{Expr, Output, Template, Val, get_att, import_value, ref_, render_json};
+
+/// An export a referenced stack must add for a reference from another stack.
+struct ExportRequest {
+    stack: StackId,
+    output_id: String,
+    output: Output,
+}
+
+impl App {
+    /// Synthesizes every stack. Reports every problem found, not only the first.
+    pub fn synth(mut self) -> Result<Assembly, SynthErrors> {
+        let mut errors = std::mem::take(&mut self.errors);
+        self.resolve_references(&mut errors);
+        let order = self.deploy_order(&mut errors);
+        for (_, stack) in self.stacks() {
+            if let Err(found) = stack.template.validate() {
+                errors.extend(found.0.into_iter().map(|error| SynthError::Template {
+                    stack: stack.name.clone(),
+                    error,
+                }));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(SynthErrors(errors));
+        }
+        let mut stacks = Vec::with_capacity(order.len());
+        for id in order {
+            let stack = self.stack(id);
+            let body = render_json(&stack.template.to_json_value());
+            if let Err(error) = crate::template::check_body_size(&body, crate::template::Upload::S3) {
+                errors.push(SynthError::Template {
+                    stack: stack.name.clone(),
+                    error,
+                });
+                continue;
+            }
+            let dependencies = stack
+                .depends_on
+                .iter()
+                .map(|dep| AssembledStack::id_of(self.stack(*dep)))
+                .collect();
+            stacks.push(AssembledStack::new(stack, body, dependencies));
+        }
+        if errors.is_empty() {
+            Ok(Assembly { stacks })
+        } else {
+            Err(SynthErrors(errors))
+        }
+    }
+
+    /// Replaces every reference token: `Ref`/`GetAtt` within a stack, an export and
+    /// `Fn::ImportValue` across stacks of one environment, an error otherwise.
+    fn resolve_references(&mut self, errors: &mut Vec<SynthError>) {
+        let mut exports: Vec<ExportRequest> = Vec::new();
+        for index in 0..self.stacks.len() {
+            let from = StackId(index);
+            let mut template = std::mem::take(&mut self.stacks[index].template);
+            let mut resolver = Resolver {
+                app: self,
+                from,
+                exports: &mut exports,
+                errors,
+                depends_on: Vec::new(),
+            };
+            resolver.template(&mut template);
+            let depends_on = std::mem::take(&mut resolver.depends_on);
+            self.stacks[index].template = template;
+            for on in depends_on {
+                self.add_dependency(from, on);
+            }
+        }
+        for request in exports {
+            self.stacks[request.stack.0]
+                .template
+                .outputs
+                .entry(request.output_id)
+                .or_insert(request.output);
+        }
+    }
+
+    /// Stacks in deploy order: dependencies first, then by role (bootstrap → support →
+    /// pipeline → application), then in the order they were added.
+    fn deploy_order(&self, errors: &mut Vec<SynthError>) -> Vec<StackId> {
+        let mut remaining: Vec<StackId> = self.stacks().map(|(id, _)| id).collect();
+        let mut order: Vec<StackId> = Vec::with_capacity(remaining.len());
+        while !remaining.is_empty() {
+            let ready = remaining
+                .iter()
+                .filter(|id| self.stack(**id).depends_on.iter().all(|dep| order.contains(dep)))
+                .min_by_key(|id| (self.stack(**id).role, **id))
+                .copied();
+            match ready {
+                Some(id) => {
+                    order.push(id);
+                    remaining.retain(|other| *other != id);
+                }
+                None => {
+                    errors.push(SynthError::StackCycle {
+                        cycle: self.stack_cycle(&remaining),
+                    });
+                    return order;
+                }
+            }
+        }
+        order
+    }
+
+    /// A cycle among `remaining` stacks (each of which waits for another of them).
+    fn stack_cycle(&self, remaining: &[StackId]) -> Vec<String> {
+        let mut path: Vec<StackId> = vec![remaining[0]];
+        loop {
+            let current = path[path.len() - 1];
+            let Some(next) = self
+                .stack(current)
+                .depends_on
+                .iter()
+                .find(|dep| remaining.contains(dep))
+                .copied()
+            else {
+                break;
+            };
+            if let Some(start) = path.iter().position(|id| *id == next) {
+                let mut cycle: Vec<String> = path[start..]
+                    .iter()
+                    .map(|id| self.stack(*id).name.clone())
+                    .collect();
+                cycle.push(self.stack(next).name.clone());
+                return cycle;
+            }
+            path.push(next);
+        }
+        path.iter().map(|id| self.stack(*id).name.clone()).collect()
+    }
+}
+
+struct Resolver<'a> {
+    app: &'a App,
+    from: StackId,
+    exports: &'a mut Vec<ExportRequest>,
+    errors: &'a mut Vec<SynthError>,
+    depends_on: Vec<StackId>,
+}
+
+impl Resolver<'_> {
+    fn template(&mut self, template: &mut Template) {
+        for resource in template.resources.values_mut() {
+            for value in resource.properties.values_mut() {
+                self.value(value);
+            }
+            for value in [
+                &mut resource.metadata,
+                &mut resource.creation_policy,
+                &mut resource.update_policy,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                self.value(value);
+            }
+        }
+        for output in template.outputs.values_mut() {
+            self.string(&mut output.value);
+            if let Some(export) = &mut output.export {
+                self.string(export);
+            }
+        }
+        for condition in template.conditions.values_mut() {
+            let mut node = condition.node().clone();
+            self.value(&mut node);
+            *condition = Expr::from_node(node);
+        }
+    }
+
+    fn string(&mut self, value: &mut Val<String>) {
+        if let Val::Expr(expr) = value {
+            let mut node = expr.node().clone();
+            self.value(&mut node);
+            *value = Val::Expr(Expr::from_node(node));
+        }
+    }
+
+    fn value(&mut self, value: &mut Json) {
+        if let Some(token) = Token::decode(value) {
+            // An unresolvable token stays as it is: its error is reported once, and the
+            // template validator does not report it again as an unknown `Ref`.
+            if let Some(resolved) = self.resolve(token) {
+                *value = resolved;
+            }
+            return;
+        }
+        match value {
+            Json::Array(items) => items.iter_mut().for_each(|item| self.value(item)),
+            Json::Object(map) => map.values_mut().for_each(|item| self.value(item)),
+            _ => {}
+        }
+    }
+
+    fn resolve(&mut self, token: Token) -> Option<Json> {
+        let local = match &token.attribute {
+            Some(attribute) => get_att::<String>(token.logical_id.clone(), attribute.clone()),
+            None => ref_::<String>(token.logical_id.clone()),
+        };
+        if token.stack == self.from {
+            return Some(local.into_node());
+        }
+        let (from, to) = (self.app.stack(self.from), self.app.stack(token.stack));
+        let target = match &token.attribute {
+            Some(attribute) => format!("{}.{attribute}", token.logical_id),
+            None => token.logical_id.clone(),
+        };
+        if !to.owners.contains_key(&token.logical_id) {
+            self.errors.push(SynthError::DanglingReference {
+                stack: from.name.clone(),
+                target_stack: to.name.clone(),
+                target,
+            });
+            return None;
+        }
+        if from.env != to.env {
+            self.errors.push(SynthError::CrossEnvironmentReference {
+                from_stack: from.name.clone(),
+                from_env: from.env.clone(),
+                to_stack: to.name.clone(),
+                to_env: to.env.clone(),
+                target,
+            });
+            return None;
+        }
+        let attribute = token.attribute.as_deref().unwrap_or("");
+        let export_name = match &token.attribute {
+            Some(attribute) => format!("{}:{}:{attribute}", to.name, token.logical_id),
+            None => format!("{}:{}", to.name, token.logical_id),
+        };
+        self.exports.push(ExportRequest {
+            stack: token.stack,
+            output_id: logical_id(&["Export", &token.logical_id, attribute]),
+            output: Output::new(local).exported_as(export_name.clone()),
+        });
+        self.depends_on.push(token.stack);
+        Some(import_value(export_name).into_node())
+    }
+}
+
+/// Parameters of a template with their defaults, as recorded in the assembly.
+pub(super) fn parameter_defaults(template: &Template) -> IndexMap<String, Option<Json>> {
+    template
+        .parameters
+        .iter()
+        .map(|(name, parameter)| (name.clone(), parameter.default.clone()))
+        .collect()
+}

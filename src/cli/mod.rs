@@ -1,0 +1,110 @@
+//! The command-line interface: clap arguments, then one library call per subcommand.
+//!
+//! `cfsynth synth|validate|list [PATHS…] [--format text|json]`, `cfsynth synth --out DIR`,
+//! `cfsynth schema`. Exit codes: 0 success, 1 errors in the manifests (or the output could
+//! not be written), 2 usage errors. A team crate with its own kinds builds the same CLI:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     let registry = cfsynth::manifest::Registry::builtin();
+//!     // registry.register(MyBlueprint);
+//!     cfsynth::cli::run(registry, std::env::args_os())
+//! }
+//! ```
+
+mod args;
+mod report;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::manifest::{Manifests, Registry};
+use args::{Cli, Command, Input};
+use report::Reporter;
+
+/// The folder read when no paths are given.
+const DEFAULT_MANIFESTS: &str = "manifests";
+
+/// Exit code: manifests with errors, or output that could not be written.
+const FAILURE: u8 = 1;
+/// Exit code: bad arguments.
+const USAGE: u8 = 2;
+
+/// Runs the CLI with the process arguments and the built-in kinds.
+pub fn main() -> ExitCode {
+    run(Registry::builtin(), std::env::args_os())
+}
+
+/// Runs the CLI with `args` (the first is the program name) and the kinds of `registry`.
+pub fn run<I, T>(registry: Registry, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { USAGE } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Synth { input, out } => synth(&registry, &input, Some(&out)),
+        Command::Validate { input } => synth(&registry, &input, None),
+        Command::List { input } => list(&registry, &input),
+        Command::Schema => {
+            print!("{}", crate::template::render_json(&registry.schema()));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn load(input: &Input) -> Manifests {
+    let paths = match input.paths.as_slice() {
+        [] => vec![PathBuf::from(DEFAULT_MANIFESTS)],
+        paths => paths.to_vec(),
+    };
+    Manifests::load(&paths)
+}
+
+/// `synth` (with an output directory) and `validate` (without).
+fn synth(registry: &Registry, input: &Input, out: Option<&PathBuf>) -> ExitCode {
+    let manifests = load(input);
+    let reporter = Reporter::new(input.format, &manifests);
+    let build = registry.build(&manifests);
+    let warnings = build.diagnostics.clone();
+    let assembly = match build.synth() {
+        Ok(assembly) => assembly,
+        Err(diagnostics) => return reporter.failure(&diagnostics),
+    };
+    if let Some(out) = out
+        && let Err(error) = assembly.write(out)
+    {
+        let diagnostic = Diagnostic::error(
+            codes::WRITE,
+            format!("cannot write `{}`: {error}", out.display()),
+        );
+        return reporter.failure(&Diagnostics::from(diagnostic));
+    }
+    reporter.success(
+        &warnings,
+        &assembly,
+        out.map(PathBuf::as_path),
+        manifests.documents().len(),
+    )
+}
+
+fn list(registry: &Registry, input: &Input) -> ExitCode {
+    let manifests = load(input);
+    let reporter = Reporter::new(input.format, &manifests);
+    let build = registry.build(&manifests);
+    let warnings = build.diagnostics.clone();
+    match build.synth() {
+        Ok(assembly) => reporter.list(&warnings, &assembly),
+        Err(diagnostics) => reporter.failure(&diagnostics),
+    }
+}

@@ -1,0 +1,5 @@
+//! CodeStar Notifications: rules that send pipeline events to an SNS topic.
+
+mod rule;
+
+pub use rule::{NotificationRule, PipelineEvent};

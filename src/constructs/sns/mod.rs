@@ -1,0 +1,5 @@
+//! SNS: topics that are always encrypted and accept publishing only over TLS.
+
+mod topic;
+
+pub use topic::{Topic, TopicProps};

@@ -1,0 +1,15 @@
+//! cfsynth: a typed AWS CloudFormation synthesizer.
+
+pub mod app;
+pub mod cli;
+pub mod diagnostics;
+pub mod constructs;
+pub mod manifest;
+pub mod template;
+
+#[allow(
+    clippy::all,
+    rustdoc::all,
+    reason = "generated from the CloudFormation resource provider schemas"
+)]
+pub mod l1;

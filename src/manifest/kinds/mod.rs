@@ -1,0 +1,9 @@
+//! The kinds cfsynth ships: `Accounts`, `Stack`, and the `cfn` resource entry.
+
+mod accounts;
+mod cfn;
+mod stack;
+
+pub use accounts::{AccountSpec, AccountsKind, AccountsSpec};
+pub use cfn::{CfnResource, CfnSpec, Policy};
+pub use stack::{StackKind, StackSpec};

@@ -1,0 +1,421 @@
+//! YAML → [`Node`] trees. The only module that knows the YAML library (serde-saphyr), so
+//! it can be swapped without touching the rest of the manifest layer.
+//!
+//! Parsing is strict where YAML is surprising: only `true`/`false` are booleans, numbers
+//! with leading zeros or underscores stay strings, and keys must be unique (every duplicate
+//! is reported, with the place of the first). Tags are CloudFormation short forms (`!Ref`,
+//! `!Sub`, `!GetAtt a.b`, …), expanded to their long form.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Number;
+use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, Spanned, Tagged, UserMessageFormatter};
+
+use super::node::{Node, Value};
+use crate::diagnostics::{Diagnostic, Diagnostics, Span, codes};
+use crate::template::closest;
+
+/// The CloudFormation intrinsic functions that have a YAML short form, by tag name.
+const SHORT_FORMS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("Join", "Fn::Join"),
+    ("Length", "Fn::Length"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("Sub", "Fn::Sub"),
+    ("ToJsonString", "Fn::ToJsonString"),
+    ("Transform", "Fn::Transform"),
+    ("And", "Fn::And"),
+    ("Equals", "Fn::Equals"),
+    ("If", "Fn::If"),
+    ("Not", "Fn::Not"),
+    ("Or", "Fn::Or"),
+];
+
+/// The prefix of the YAML core schema's own tags (`!!str`, `!!int`, …), which need no
+/// expansion: the parser already applied them.
+const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
+
+/// Parses every document of a YAML stream. Empty documents are skipped. A syntax error
+/// ends the file (one diagnostic); problems inside well-formed documents (duplicate keys,
+/// unknown tags) are all reported.
+pub(crate) fn parse_stream(file: &Arc<str>, text: &str) -> (Vec<Node>, Diagnostics) {
+    let options = serde_saphyr::options! {
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        underscored_numbers_as_strings: true,
+    };
+    let mut converter = Converter {
+        file: file.clone(),
+        text,
+        diagnostics: Diagnostics::new(),
+    };
+    match serde_saphyr::from_multiple_with_options::<RawNode>(text, options) {
+        Ok(documents) => {
+            let nodes = documents
+                .into_iter()
+                .map(|raw| converter.node(raw))
+                .collect();
+            (nodes, converter.diagnostics)
+        }
+        Err(error) => {
+            let inner = error.without_snippet();
+            let message = UserMessageFormatter.format_message(inner).into_owned();
+            let (line, column) = error
+                .location()
+                .map_or((1, 1), |at| (to_u32(at.line()), to_u32(at.column())));
+            let diagnostic = Diagnostic::error(codes::YAML_SYNTAX, message).at(&Span::new(
+                file.clone(),
+                line.max(1),
+                column.max(1),
+                1,
+            ));
+            (Vec::new(), Diagnostics::from(diagnostic))
+        }
+    }
+}
+
+fn to_u32(value: u64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// A node as the YAML library delivers it: position, tag and value.
+type RawNode = Spanned<Tagged<Raw>>;
+
+/// A value as the YAML library delivers it.
+enum Raw {
+    Null,
+    Bool(bool),
+    Number(Number),
+    /// An integer or float that JSON cannot hold (kept as written).
+    Unrepresentable,
+    String(String),
+    Sequence(Vec<RawNode>),
+    Mapping(Vec<(RawNode, RawNode)>),
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(deserializer)
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Raw, E> {
+        Ok(Raw::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Raw, E> {
+        Ok(Raw::Number(value.into()))
+    }
+
+    fn visit_i128<E>(self, value: i128) -> Result<Raw, E> {
+        Ok(i64::try_from(value).map_or(Raw::Unrepresentable, |value| Raw::Number(value.into())))
+    }
+
+    fn visit_u128<E>(self, value: u128) -> Result<Raw, E> {
+        Ok(u64::try_from(value).map_or(Raw::Unrepresentable, |value| Raw::Number(value.into())))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Raw, E> {
+        Ok(Number::from_f64(value).map_or(Raw::Unrepresentable, Raw::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Raw, E> {
+        Ok(Raw::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Raw, E> {
+        Ok(Raw::String(value))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Raw::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key()? {
+            entries.push((key, map.next_value()?));
+        }
+        Ok(Raw::Mapping(entries))
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Raw, E> {
+        Err(E::custom("binary values are not supported"))
+    }
+}
+
+/// Turns library nodes into [`Node`]s, collecting diagnostics.
+struct Converter<'t> {
+    file: Arc<str>,
+    text: &'t str,
+    diagnostics: Diagnostics,
+}
+
+impl Converter<'_> {
+    fn node(&mut self, raw: RawNode) -> Node {
+        let at = raw.referenced;
+        let span = Span::new(
+            self.file.clone(),
+            to_u32(at.line()).max(1),
+            to_u32(at.column()).max(1),
+            to_u32(at.span().len()),
+        );
+        // The source spelling of the node, when the library knows its byte range.
+        let source = at
+            .span()
+            .byte_offset()
+            .zip(at.span().byte_len())
+            .and_then(|(start, len)| {
+                let start = usize::try_from(start).ok()?;
+                let end = start.checked_add(usize::try_from(len).ok()?)?;
+                self.text.get(start..end)
+            });
+        let Tagged(raw, tag) = raw.value;
+        let tag_span = tag
+            .as_deref()
+            .map(|tag| self.tag_span(tag, &span, at.span().byte_offset()));
+        let plain = match raw {
+            Raw::Bool(_) | Raw::Number(_) | Raw::Unrepresentable | Raw::Null => {
+                source.map(str::to_owned)
+            }
+            _ => None,
+        };
+        let value = match raw {
+            Raw::Null => Value::Null,
+            Raw::Bool(value) => Value::Bool(value),
+            Raw::Number(value) => Value::Number(value),
+            Raw::Unrepresentable => Value::String(source.unwrap_or_default().to_owned()),
+            Raw::String(text) => Value::String(text),
+            Raw::Sequence(items) => {
+                Value::Sequence(items.into_iter().map(|item| self.node(item)).collect())
+            }
+            Raw::Mapping(entries) => self.mapping(entries),
+        };
+        let node = Node {
+            value,
+            span,
+            tag: None,
+            plain,
+        };
+        match (tag, tag_span) {
+            (Some(tag), Some(tag_span)) if !tag.starts_with(CORE_TAG_PREFIX) => {
+                self.short_form(&tag, tag_span, node)
+            }
+            _ => node,
+        }
+    }
+
+    /// Where the tag of a node is: just before the value on its line when it is written
+    /// there (`!Sub "…"`), else the value itself.
+    fn tag_span(&self, tag: &str, value: &Span, byte_offset: Option<u64>) -> Span {
+        let width = byte_offset
+            .and_then(|offset| usize::try_from(offset).ok())
+            .and_then(|offset| self.text.get(..offset))
+            .and_then(|before| {
+                let trimmed = before.trim_end_matches([' ', '\t']);
+                let gap = before.len() - trimmed.len();
+                (gap > 0 && trimmed.ends_with(tag)).then(|| gap + tag.chars().count())
+            });
+        let column = width
+            .and_then(|width| value.column.checked_sub(u32::try_from(width).ok()?))
+            .filter(|column| *column >= 1);
+        match column {
+            Some(column) => Span::new(
+                value.file.clone(),
+                value.line,
+                column,
+                u32::try_from(tag.chars().count()).unwrap_or(u32::MAX),
+            ),
+            None => value.clone(),
+        }
+    }
+
+    fn mapping(&mut self, entries: Vec<(RawNode, RawNode)>) -> Value {
+        let mut mapping: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let key = self.node(key);
+            let value = self.node(value);
+            if matches!(key.value, Value::Sequence(_) | Value::Mapping(_)) {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::NON_STRING_KEY, "mapping keys must be strings")
+                        .at(&key.span)
+                        .found(key.describe()),
+                );
+                continue;
+            }
+            let name = key.as_key();
+            if let Some((first, _)) = mapping.iter().find(|(k, _)| k.as_key() == name) {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::DUPLICATE_KEY, format!("duplicate key `{name}`"))
+                        .at(&key.span)
+                        .note(format!("`{name}` is first defined at {}", first.span))
+                        .help("remove one of them"),
+                );
+                continue;
+            }
+            mapping.push((key, value));
+        }
+        Value::Mapping(mapping)
+    }
+
+    /// `!Name value` → `{Fn::Name: value}` (`!GetAtt a.b` → `{Fn::GetAtt: [a, b]}`).
+    fn short_form(&mut self, tag: &str, tag_span: Span, node: Node) -> Node {
+        let name = tag.trim_start_matches('!');
+        let Some((_, function)) = SHORT_FORMS.iter().find(|(short, _)| *short == name) else {
+            let known: Vec<String> = SHORT_FORMS
+                .iter()
+                .map(|(short, _)| format!("!{short}"))
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error(codes::UNKNOWN_TAG, format!("unknown tag `{tag}`"))
+                    .at(&tag_span)
+                    .expected("a CloudFormation short form such as `!Ref`, `!Sub` or `!GetAtt`")
+                    .did_you_mean(closest(tag, known.iter().map(String::as_str))),
+            );
+            return node;
+        };
+        let span = node.span.clone();
+        let argument = match (&node.value, *function) {
+            (Value::String(text), "Fn::GetAtt") => match text.split_once('.') {
+                Some((resource, attribute)) => Node::new(
+                    Value::Sequence(vec![
+                        Node::new(Value::String(resource.to_owned()), span.clone()),
+                        Node::new(Value::String(attribute.to_owned()), span.clone()),
+                    ]),
+                    span.clone(),
+                ),
+                None => node,
+            },
+            _ => node,
+        };
+        let key = Node::new(Value::String((*function).to_owned()), tag_span.clone());
+        Node {
+            value: Value::Mapping(vec![(key, argument)]),
+            span: tag_span,
+            tag: Some(format!("!{name}")),
+            plain: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(text: &str) -> (Vec<Node>, Vec<String>) {
+        let (nodes, diagnostics) = parse_stream(&Arc::from("t.yaml"), text);
+        (nodes, diagnostics.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn documents_keep_positions_and_skip_empty_ones() {
+        let (nodes, errors) = parse("kind: Stack\nname: \"api\"\n---\n---\nkind: Accounts\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(nodes.len(), 2);
+        let (key, value) = nodes[0].entry("name").unwrap();
+        assert_eq!((key.span.line, key.span.column, key.span.len), (2, 1, 4));
+        assert_eq!(
+            (value.span.line, value.span.column, value.span.len),
+            (2, 7, 5)
+        );
+        assert_eq!(nodes[1].get("kind").unwrap().span.line, 5);
+    }
+
+    #[test]
+    fn scalars_are_strict_and_keep_their_spelling() {
+        let (nodes, _) =
+            parse("a: yes\nb: true\nc: 011122223333\nd: 111122223333\ne: 1_000\nf: 1e3\ng: ~\n");
+        assert_eq!(
+            nodes[0].to_json(),
+            json!({"a": "yes", "b": true, "c": "011122223333", "d": 111122223333u64, "e": "1_000", "f": 1000.0, "g": null})
+        );
+        assert_eq!(nodes[0].get("f").unwrap().plain.as_deref(), Some("1e3"));
+    }
+
+    #[test]
+    fn short_forms_expand_to_long_forms() {
+        let (nodes, errors) = parse(
+            "a: !Ref Bucket\nb: !GetAtt Queue.Arn\nc: !Join [\",\", [x, !Sub \"${AWS::Region}\"]]\nd: !!str 12\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            nodes[0].to_json(),
+            json!({
+                "a": {"Ref": "Bucket"},
+                "b": {"Fn::GetAtt": ["Queue", "Arn"]},
+                "c": {"Fn::Join": [",", ["x", {"Fn::Sub": "${AWS::Region}"}]]},
+                "d": "12"
+            })
+        );
+        assert_eq!(
+            nodes[0].get("a").unwrap().describe(),
+            "the intrinsic function `!Ref`"
+        );
+    }
+
+    #[test]
+    fn unknown_tags_duplicate_and_complex_keys_are_reported() {
+        let (_, errors) = parse("a: !Reff x\nb: 1\nb: 2\n? [x]\n: 3\n");
+        assert_eq!(
+            errors,
+            [
+                "t.yaml:1:4: error[E0103]: unknown tag `!Reff`",
+                "t.yaml:3:1: error[E0102]: duplicate key `b`",
+                "t.yaml:4:3: error[E0104]: mapping keys must be strings",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let (nodes, errors) = parse("a: [1, 2\nb: c\n");
+        assert!(nodes.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("t.yaml:2:2: error[E0101]: "),
+            "{errors:?}"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! A team crate's view: its own document kind and resource kind next to the built-in
+//! ones, located errors from its checks, and synthesis errors traced to its documents.
+
+use cfsynth::app::StackRole;
+use cfsynth::diagnostics::{Diagnostic, Diagnostics};
+use cfsynth::manifest::{
+    Blueprint, BuildContext, Document, Located, Manifests, Origin, Registry, ResourceEntry, ResourceKind,
+};
+use cfsynth::template::Resource;
+use serde_json::{Map, json};
+
+/// A queue with the team's defaults.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct QueueSpec {
+    /// Kebab-case name.
+    name: Located<String>,
+    /// Seconds a received message stays invisible.
+    #[serde(default)]
+    visibility: Option<Located<u32>>,
+}
+
+struct Queue;
+
+impl ResourceKind for Queue {
+    type Spec = QueueSpec;
+    const KEY: &'static str = "team/queue";
+
+    fn build(&self, entry: &ResourceEntry<QueueSpec>, cx: &mut BuildContext<'_>) -> Diagnostics {
+        let mut properties = Map::new();
+        properties.insert("SqsManagedSseEnabled".into(), json!(true));
+        if let Some(visibility) = &entry.spec.visibility {
+            if **visibility > 43_200 {
+                return Diagnostic::error("E9001", "visibility is at most 12 hours")
+                    .at(&visibility.span)
+                    .into();
+            }
+            properties.insert("VisibilityTimeout".into(), json!(**visibility));
+        }
+        let name = &entry.spec.name;
+        let owner = format!("{}/{name}", cx.app().stack(entry.stack).name());
+        let id = cfsynth::app::logical_id(&[name]);
+        cx.add_resource(entry.stack, &owner, &id, Resource::raw("AWS::SQS::Queue", properties), Origin::at(&name.span));
+        Diagnostics::new()
+    }
+}
+
+/// The same topic in several regions, each stack naming the first one's topic.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct MirrorSpec {
+    /// Regions besides the document's own.
+    regions: Vec<Located<String>>,
+    /// Add the first stack twice (to provoke a duplicate stack).
+    #[serde(default)]
+    twice: bool,
+}
+
+struct Mirror;
+
+impl Blueprint for Mirror {
+    type Spec = MirrorSpec;
+    const KIND: &'static str = "Mirror";
+
+    fn build(&self, doc: &Document<MirrorSpec>, cx: &mut BuildContext<'_>) -> Diagnostics {
+        let env = match doc.env().and_then(|env| cx.resolve_env(env)) {
+            Ok(env) => env,
+            Err(errors) => return errors,
+        };
+        let home = cx.add_stack(&doc.name, env.clone(), StackRole::Application);
+        if doc.spec.twice {
+            cx.add_stack(&doc.name, env.clone(), StackRole::Application);
+        }
+        let topic = cx.add_resource(home, "mirror/topic", "Topic", Resource::raw("AWS::SNS::Topic", Map::new()), Origin::at(&doc.name.span));
+        let mut diagnostics = Diagnostics::new();
+        for region in &doc.spec.regions {
+            let other = match env.in_region(region) {
+                Ok(other) => other,
+                Err(error) => {
+                    diagnostics.push(Diagnostic::error("E9002", error.to_string()).at(&region.span));
+                    continue;
+                }
+            };
+            let name = Located::new(format!("{}-{region}", doc.name), doc.name.span.clone());
+            let stack = cx.add_stack(&name, other, StackRole::Application);
+            let properties = json!({ "DisplayName": topic.get_att::<String>("TopicName") });
+            let resource = Resource::raw("AWS::SNS::Topic", properties.as_object().cloned().unwrap_or_default());
+            cx.add_resource(stack, "mirror/copy", "Copy", resource, Origin::at(&region.span));
+        }
+        diagnostics
+    }
+}
+
+fn registry() -> Registry {
+    let mut registry = Registry::builtin();
+    registry.register(Mirror).register_resource(Queue);
+    registry
+}
+
+fn errors(text: &str) -> Vec<String> {
+    let mut manifests = Manifests::new();
+    manifests.add("team.yaml", text);
+    match registry().synth(&manifests) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const ENV: &str = "env: { account: \"111111111111\", region: eu-west-1 }";
+
+#[test]
+fn team_kinds_build_next_to_the_builtin_ones() {
+    let mut manifests = Manifests::new();
+    manifests.add(
+        "team.yaml",
+        format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibility: 60 }}\n  - cfn: {{ type: AWS::SNS::Topic }}\n---\nkind: Mirror\nname: alerts\n{ENV}\nregions: []\n"),
+    );
+    let assembly = registry().synth(&manifests).expect("valid");
+    let names: Vec<&str> = assembly.stacks.iter().map(|stack| stack.name.as_str()).collect();
+    assert_eq!(names, ["jobs", "alerts"]);
+    let template: serde_json::Value = serde_json::from_str(&assembly.stacks[0].body).expect("JSON");
+    assert_eq!(
+        template["Resources"]["Work"],
+        json!({"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": true, "VisibilityTimeout": 60}})
+    );
+}
+
+#[test]
+fn team_checks_and_team_fields_are_located() {
+    assert_eq!(
+        errors(&format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibility: 99999 }}\n")),
+        ["team.yaml:5:43: error[E9001]: visibility is at most 12 hours"]
+    );
+    assert_eq!(
+        errors(&format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibilty: 1 }}\n")),
+        ["team.yaml:5:31: error[E0203]: unknown field `visibilty`"]
+    );
+    assert_eq!(
+        errors(&format!("kind: Mirror\nname: alerts\n{ENV}\nregions: [eu-west-9]\n")),
+        ["team.yaml:4:11: error[E9002]: unknown region `eu-west-9` (did you mean `eu-west-1`?)"]
+    );
+}
+
+#[test]
+fn synthesis_errors_of_team_kinds_point_at_their_documents() {
+    assert_eq!(
+        errors(&format!("kind: Mirror\nname: alerts\n{ENV}\nregions: [us-east-1]\n")),
+        ["team.yaml:2:7: error[E0403]: stack `alerts-us-east-1` (111111111111/us-east-1) refers to `Topic.TopicName` in stack `alerts` (111111111111/eu-west-1); CloudFormation resolves references only within one account and region: pass the value as a parameter, or give the resource a deterministic physical name and build its ARN"]
+    );
+    assert_eq!(
+        errors(&format!("kind: Mirror\nname: alerts\n{ENV}\nregions: []\ntwice: true\n")),
+        ["team.yaml:2:7: error[E0401]: stack `alerts` is defined twice in 111111111111/eu-west-1"]
+    );
+}
+
+#[test]
+fn the_schema_has_one_entry_per_kind_and_resource_kind() {
+    let schema = registry().schema();
+    let kinds: Vec<&str> = schema["oneOf"]
+        .as_array()
+        .expect("oneOf")
+        .iter()
+        .filter_map(|kind| kind["properties"]["kind"]["const"].as_str())
+        .collect();
+    assert_eq!(kinds, ["Accounts", "Stack", "Mirror"]);
+    let entries: Vec<&str> = schema["$defs"]["ResourceEntry"]["oneOf"]
+        .as_array()
+        .expect("oneOf")
+        .iter()
+        .filter_map(|entry| entry["required"][0].as_str())
+        .collect();
+    assert_eq!(entries, ["cfn", "team/queue"]);
+}
