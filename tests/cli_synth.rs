@@ -64,11 +64,17 @@ fn synth_writes_the_templates_and_the_assembly() {
         stdout(&output)
     );
     let out = dir.join("cfsynth.out");
-    let assembly: Json = serde_json::from_str(&std::fs::read_to_string(out.join("assembly.json")).expect("assembly.json"))
-        .expect("JSON");
-    assert_eq!(assembly["stacks"][0]["templateFile"], "jobs-111111111111-eu-west-1.template.json");
+    let assembly: Json = serde_json::from_str(
+        &std::fs::read_to_string(out.join("assembly.json")).expect("assembly.json"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        assembly["stacks"][0]["templateFile"],
+        "jobs-111111111111-eu-west-1.template.json"
+    );
     let template: Json = serde_json::from_str(
-        &std::fs::read_to_string(out.join("jobs-111111111111-eu-west-1.template.json")).expect("the template"),
+        &std::fs::read_to_string(out.join("jobs-111111111111-eu-west-1.template.json"))
+            .expect("the template"),
     )
     .expect("JSON");
     assert_eq!(
@@ -76,7 +82,17 @@ fn synth_writes_the_templates_and_the_assembly() {
         serde_json::json!({"Fn::GetAtt": ["DeadLetters", "Arn"]})
     );
 
-    let output = cfsynth(&dir, &["synth", "manifests", "--out", "elsewhere", "--format", "json"]);
+    let output = cfsynth(
+        &dir,
+        &[
+            "synth",
+            "manifests",
+            "--out",
+            "elsewhere",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
     let summary: Json = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
     assert_eq!(summary["errors"], 0);
@@ -91,7 +107,10 @@ fn validate_and_list_write_nothing() {
     let dir = workspace("cli-validate");
     let output = cfsynth(&dir, &["validate"]);
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    assert_eq!(stdout(&output), "Valid: 1 stack with 2 resources for 1 environment from 1 document\n");
+    assert_eq!(
+        stdout(&output),
+        "Valid: 1 stack with 2 resources for 1 environment from 1 document\n"
+    );
     let output = cfsynth(&dir, &["list", "manifests/queues.yaml"]);
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
     assert_eq!(
@@ -108,13 +127,28 @@ fn manifest_errors_exit_with_1() {
     assert_eq!(code(&output), Some(1));
     assert_eq!(stdout(&output), "");
     let errors = stderr(&output);
-    assert!(errors.starts_with("error[E0203]: unknown field `resorces`\n --> bad.yaml:4:1\n"), "{errors}");
-    assert!(errors.contains("= help: did you mean `resources`?"), "{errors}");
-    assert!(errors.ends_with("error: could not synthesize the manifests: 1 error\n"), "{errors}");
-    assert!(!errors.contains('\x1b'), "no colour when stderr is not a terminal");
+    assert!(
+        errors.starts_with("error[E0203]: unknown field `resorces`\n --> bad.yaml:4:1\n"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("= help: did you mean `resources`?"),
+        "{errors}"
+    );
+    assert!(
+        errors.ends_with("error: could not synthesize the manifests: 1 error\n"),
+        "{errors}"
+    );
+    assert!(
+        !errors.contains('\x1b'),
+        "no colour when stderr is not a terminal"
+    );
     assert!(!dir.join("cfsynth.out").exists());
 
-    let output = cfsynth(&dir, &["validate", "--format", "json", "bad.yaml", "manifests"]);
+    let output = cfsynth(
+        &dir,
+        &["validate", "--format", "json", "bad.yaml", "manifests"],
+    );
     assert_eq!(code(&output), Some(1));
     let report: Json = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
     assert_eq!(report["errors"], 1);
@@ -123,18 +157,29 @@ fn manifest_errors_exit_with_1() {
 
     let output = cfsynth(&dir, &["list", "missing"]);
     assert_eq!(code(&output), Some(1));
-    assert!(stderr(&output).starts_with("error[E0100]: cannot read `missing`: it does not exist\n"));
+    assert!(
+        stderr(&output).starts_with("error[E0100]: cannot read `missing`: it does not exist\n")
+    );
 
     std::fs::write(dir.join("occupied"), "a file").expect("write a file");
     let output = cfsynth(&dir, &["synth", "--out", "occupied"]);
     assert_eq!(code(&output), Some(1));
-    assert!(stderr(&output).starts_with("error[E0501]: cannot write `occupied`: "), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error[E0501]: cannot write `occupied`: "),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn usage_errors_exit_with_2() {
     let dir = workspace("cli-usage");
-    for args in [&["frobnicate"][..], &["synth", "--bogus"], &["synth", "--format", "xml"], &[]] {
+    for args in [
+        &["frobnicate"][..],
+        &["synth", "--bogus"],
+        &["synth", "--format", "xml"],
+        &[],
+    ] {
         let output = cfsynth(&dir, args);
         assert_eq!(code(&output), Some(2), "{args:?}: {}", stderr(&output));
     }

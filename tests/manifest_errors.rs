@@ -22,7 +22,10 @@ fn errors(text: &str) -> Vec<String> {
 fn only(text: &str) -> Diagnostic {
     let diagnostics: Vec<Diagnostic> = run(text).err().into_iter().flatten().collect();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
-    diagnostics.into_iter().next().unwrap_or_else(|| unreachable!())
+    diagnostics
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| unreachable!())
 }
 
 const ENV: &str = "env: { account: \"111111111111\", region: eu-west-1 }";
@@ -41,35 +44,60 @@ fn yaml_syntax_errors_point_at_the_problem() {
 
 #[test]
 fn duplicate_keys_name_both_places() {
-    let error = only(&stack("resources:\n  - cfn: { type: AWS::SQS::Queue, type: AWS::SNS::Topic }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:35: error[E0102]: duplicate key `type`");
+    let error = only(&stack(
+        "resources:\n  - cfn: { type: AWS::SQS::Queue, type: AWS::SNS::Topic }\n",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:35: error[E0102]: duplicate key `type`"
+    );
     assert_eq!(error.notes, ["`type` is first defined at m.yaml:5:12"]);
 }
 
 #[test]
 fn unknown_tags_suggest_a_short_form() {
-    let error = only(&stack("resources:\n  - cfn: { type: AWS::SNS::Topic, properties: { TopicName: !Subb x } }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:60: error[E0103]: unknown tag `!Subb`");
+    let error = only(&stack(
+        "resources:\n  - cfn: { type: AWS::SNS::Topic, properties: { TopicName: !Subb x } }\n",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:60: error[E0103]: unknown tag `!Subb`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `!Sub`?"));
 }
 
 #[test]
 fn mapping_keys_are_strings() {
-    let error = only("kind: Accounts\nname: org\naccounts:\n  ? [a, b]\n  : { id: \"111111111111\" }\n");
-    assert_eq!(error.to_string(), "m.yaml:4:5: error[E0104]: mapping keys must be strings");
+    let error =
+        only("kind: Accounts\nname: org\naccounts:\n  ? [a, b]\n  : { id: \"111111111111\" }\n");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:4:5: error[E0104]: mapping keys must be strings"
+    );
 }
 
 #[test]
 fn documents_need_a_known_kind_and_a_kebab_case_name() {
     let error = only("kind: Pipline\nname: api\n");
-    assert_eq!(error.to_string(), "m.yaml:1:7: error[E0201]: unknown kind `Pipline`");
-    assert_eq!(error.expected.as_deref(), Some("one of `Accounts`, `Stack`"));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:1:7: error[E0201]: unknown kind `Pipline`"
+    );
+    assert_eq!(
+        error.expected.as_deref(),
+        Some("one of `Accounts`, `Stack`")
+    );
     assert_eq!(
         errors("name: api\n"),
         ["m.yaml:1:1: error[E0204]: missing field `kind`"]
     );
-    let error = only(&format!("kind: Stack\nname: OrdersAPI\n{ENV}\nresources: []\n"));
-    assert_eq!(error.to_string(), "m.yaml:2:7: error[E0206]: name `OrdersAPI` is not kebab-case");
+    let error = only(&format!(
+        "kind: Stack\nname: OrdersAPI\n{ENV}\nresources: []\n"
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:2:7: error[E0206]: name `OrdersAPI` is not kebab-case"
+    );
     assert_eq!(error.help.as_deref(), Some("write `orders-api`"));
     assert_eq!(
         errors("- a\n- b\n"),
@@ -84,7 +112,9 @@ fn env_is_required_or_forbidden_by_kind() {
         ["m.yaml:1:7: error[E0204]: missing field `env`"]
     );
     assert_eq!(
-        errors(&format!("kind: Accounts\nname: org\n{ENV}\naccounts: {{}}\n")),
+        errors(&format!(
+            "kind: Accounts\nname: org\n{ENV}\naccounts: {{}}\n"
+        )),
         ["m.yaml:3:1: error[E0203]: unknown field `env`"]
     );
 }
@@ -92,69 +122,119 @@ fn env_is_required_or_forbidden_by_kind() {
 #[test]
 fn wrong_types_say_what_was_expected_and_found() {
     let error = only("kind: Stack\nname: orders\nenv: eu-west-1\nresources: []\n");
-    assert_eq!(error.to_string(), "m.yaml:3:6: error[E0202]: invalid type for `env`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:3:6: error[E0202]: invalid type for `env`"
+    );
     assert_eq!(error.expected.as_deref(), Some("a mapping"));
     assert_eq!(error.found.as_deref(), Some("the string `eu-west-1`"));
     let error = only(&stack("terminationProtection: yes\nresources: []\n"));
-    assert_eq!(error.to_string(), "m.yaml:4:24: error[E0202]: invalid type for `terminationProtection`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:4:24: error[E0202]: invalid type for `terminationProtection`"
+    );
     let error = only(&stack("resources:\n  - cfn: { type: [AWS::SQS::Queue] }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:18: error[E0202]: invalid type for `resources[0].cfn.type`");
-    let error = only("kind: Stack\nname: orders\nenv: { account: \"111111111111\", region: !Ref Region }\nresources: []\n");
-    assert_eq!(error.found.as_deref(), Some("the intrinsic function `!Ref`"));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:18: error[E0202]: invalid type for `resources[0].cfn.type`"
+    );
+    let error = only(
+        "kind: Stack\nname: orders\nenv: { account: \"111111111111\", region: !Ref Region }\nresources: []\n",
+    );
+    assert_eq!(
+        error.found.as_deref(),
+        Some("the intrinsic function `!Ref`")
+    );
 }
 
 #[test]
 fn unknown_fields_suggest_the_closest_field() {
     let error = only(&stack("resorces: []\n"));
-    assert_eq!(error.to_string(), "m.yaml:4:1: error[E0203]: unknown field `resorces`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:4:1: error[E0203]: unknown field `resorces`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `resources`?"));
     assert_eq!(
         error.expected.as_deref(),
         Some("one of `kind`, `name`, `env`, `description`, `terminationProtection`, `resources`")
     );
     let error = only("kind: Stack\nnames: orders\n");
-    assert_eq!(error.to_string(), "m.yaml:2:1: error[E0203]: unknown field `names`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:2:1: error[E0203]: unknown field `names`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `name`?"));
-    let error = only("kind: Stack\nname: orders\nenv: { account: \"111111111111\", regoin: eu-west-1 }\nresources: []\n");
-    assert_eq!(error.to_string(), "m.yaml:3:33: error[E0203]: unknown field `regoin`");
+    let error = only(
+        "kind: Stack\nname: orders\nenv: { account: \"111111111111\", regoin: eu-west-1 }\nresources: []\n",
+    );
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:3:33: error[E0203]: unknown field `regoin`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `region`?"));
-    let error = only(&stack("resources:\n  - cfn:\n      type: AWS::SQS::Queue\n      propertes: {}\n"));
-    assert_eq!(error.to_string(), "m.yaml:7:7: error[E0203]: unknown field `propertes`");
+    let error = only(&stack(
+        "resources:\n  - cfn:\n      type: AWS::SQS::Queue\n      propertes: {}\n",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:7:7: error[E0203]: unknown field `propertes`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `properties`?"));
 }
 
 #[test]
 fn missing_fields_point_at_the_key_that_holds_them() {
     let error = only(&stack("resources:\n  - cfn: { name: queue }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:5: error[E0204]: missing field `type` in `resources[0].cfn`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:5: error[E0204]: missing field `type` in `resources[0].cfn`"
+    );
     let error = only("kind: Stack\nname: orders\nenv:\n  region: eu-west-1\nresources: []\n");
-    assert_eq!(error.to_string(), "m.yaml:3:1: error[E0204]: missing field `account` in `env`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:3:1: error[E0204]: missing field `account` in `env`"
+    );
 }
 
 #[test]
 fn unknown_values_suggest_the_closest_value() {
-    let error = only(&stack("resources:\n  - cfn: { type: AWS::SQS::Queue, deletionPolicy: Retian }\n"));
+    let error = only(&stack(
+        "resources:\n  - cfn: { type: AWS::SQS::Queue, deletionPolicy: Retian }\n",
+    ));
     assert_eq!(
         error.to_string(),
         "m.yaml:5:51: error[E0205]: unknown value `Retian` for `resources[0].cfn.deletionPolicy`"
     );
     assert_eq!(error.help.as_deref(), Some("did you mean `Retain`?"));
     let error = only(&stack("resources: []\n"));
-    assert_eq!(error.to_string(), "m.yaml:4:1: error[E0205]: a stack needs at least one resource");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:4:1: error[E0205]: a stack needs at least one resource"
+    );
 }
 
 #[test]
 fn duplicate_document_names_name_both_places() {
-    let text = format!("{}---\n{}", stack("resources: [{ cfn: { type: AWS::SQS::Queue } }]\n"), stack("resources: [{ cfn: { type: AWS::SQS::Queue } }]\n"));
+    let text = format!(
+        "{}---\n{}",
+        stack("resources: [{ cfn: { type: AWS::SQS::Queue } }]\n"),
+        stack("resources: [{ cfn: { type: AWS::SQS::Queue } }]\n")
+    );
     let error = only(&text);
-    assert_eq!(error.to_string(), "m.yaml:7:7: error[E0207]: there are two `Stack` documents named `orders`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:7:7: error[E0207]: there are two `Stack` documents named `orders`"
+    );
     assert_eq!(error.notes, ["the first is at m.yaml:2:7"]);
 }
 
 const ACCOUNTS: &str = "kind: Accounts\nname: org\naccounts:\n  tooling: { id: \"111111111111\", region: us-east-1 }\n  prod: { id: \"333333333333\" }\n---\n";
 
 fn stack_in(env: &str) -> String {
-    format!("{ACCOUNTS}kind: Stack\nname: orders\nenv: {env}\nresources:\n  - cfn: {{ type: AWS::SQS::Queue }}\n")
+    format!(
+        "{ACCOUNTS}kind: Stack\nname: orders\nenv: {env}\nresources:\n  - cfn: {{ type: AWS::SQS::Queue }}\n"
+    )
 }
 
 #[test]
@@ -170,15 +250,27 @@ fn aliases_resolve_with_their_default_region() {
 #[test]
 fn accounts_regions_and_aliases_are_checked_where_written() {
     let error = only(&stack_in("{ account: \"12345\", region: us-east-1 }"));
-    assert_eq!(error.to_string(), "m.yaml:9:17: error[E0301]: account id `12345` is not 12 digits");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:9:17: error[E0301]: account id `12345` is not 12 digits"
+    );
     let error = only(&stack_in("{ account: tooling, region: us-est-1 }"));
-    assert_eq!(error.to_string(), "m.yaml:9:34: error[E0302]: unknown region `us-est-1`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:9:34: error[E0302]: unknown region `us-est-1`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `us-east-1`?"));
     let error = only(&stack_in("{ account: toling }"));
-    assert_eq!(error.to_string(), "m.yaml:9:17: error[E0303]: unknown account alias `toling`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:9:17: error[E0303]: unknown account alias `toling`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `tooling`?"));
     let error = only(&stack_in("{ account: prod }"));
-    assert_eq!(error.to_string(), "m.yaml:9:17: error[E0305]: no region for account `prod`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:9:17: error[E0305]: no region for account `prod`"
+    );
 }
 
 #[test]
@@ -199,15 +291,34 @@ fn account_declarations_are_checked_and_their_uses_do_not_cascade() {
 #[test]
 fn resource_entries_are_checked() {
     let error = only(&stack("resources:\n  - cfm: { type: AWS::SQS::Queue }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:5: error[E0307]: unknown resource kind `cfm`");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:5: error[E0307]: unknown resource kind `cfm`"
+    );
     assert_eq!(error.help.as_deref(), Some("did you mean `cfn`?"));
-    let error = only(&stack("resources:\n  - cfn: { type: AWS::SQS::Queue }\n    name: queue\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:5: error[E0308]: a resource entry must be a mapping with one key");
-    assert_eq!(error.help.as_deref(), Some("indent the other keys under `cfn:`"));
+    let error = only(&stack(
+        "resources:\n  - cfn: { type: AWS::SQS::Queue }\n    name: queue\n",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:5: error[E0308]: a resource entry must be a mapping with one key"
+    );
+    assert_eq!(
+        error.help.as_deref(),
+        Some("indent the other keys under `cfn:`")
+    );
     let error = only(&stack("resources:\n  - cfn: { type: \"AWS::SQS\" }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:18: error[E0306]: `AWS::SQS` is not a CloudFormation resource type");
-    let error = only(&stack("resources:\n  - cfn: { type: AWS::SQS::Queue, name: Queue_1 }\n"));
-    assert_eq!(error.to_string(), "m.yaml:5:41: error[E0206]: resource name `Queue_1` is not kebab-case");
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:18: error[E0306]: `AWS::SQS` is not a CloudFormation resource type"
+    );
+    let error = only(&stack(
+        "resources:\n  - cfn: { type: AWS::SQS::Queue, name: Queue_1 }\n",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:41: error[E0206]: resource name `Queue_1` is not kebab-case"
+    );
 }
 
 #[test]
@@ -229,7 +340,10 @@ fn synthesis_errors_point_at_the_manifest_value() {
 fn every_error_of_a_run_is_reported_in_file_order() {
     let mut manifests = Manifests::new();
     manifests.add("b.yaml", "kind: Stak\nname: b\n");
-    manifests.add("a.yaml", "kind: Stack\nname: a\nenv: { account: \"1\", region: eu-west-1 }\nresources: []\n");
+    manifests.add(
+        "a.yaml",
+        "kind: Stack\nname: a\nenv: { account: \"1\", region: eu-west-1 }\nresources: []\n",
+    );
     let diagnostics = Registry::builtin().synth(&manifests).expect_err("invalid");
     let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -284,7 +398,11 @@ fn odd_inputs_never_panic() {
         "kind: Stack\nname: a\nenv: &e { account: \"111111111111\", region: eu-west-1 }\nresources:\n  - cfn: { type: AWS::SQS::Queue, properties: { A: *e, B: !GetAtt , C: !Ref [1] } }\n",
         "? { a: 1 }\n: b\n",
         "kind: Stack\nname: \"\\u0000\\t\"\n",
-        &format!("kind: Stack\nname: a\nx: {}{}\n", "[".repeat(200), "]".repeat(200)),
+        &format!(
+            "kind: Stack\nname: a\nx: {}{}\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        ),
         "kind: Accounts\nname: a\naccounts: { ? x }\n",
         "\u{feff}kind: Stack\r\nname: a\r\n",
     ];
@@ -294,7 +412,9 @@ fn odd_inputs_never_panic() {
         let result = Registry::builtin().synth(&manifests);
         let rendered = match &result {
             Ok(_) => String::new(),
-            Err(diagnostics) => cfsynth::diagnostics::render_text(diagnostics, manifests.sources(), true),
+            Err(diagnostics) => {
+                cfsynth::diagnostics::render_text(diagnostics, manifests.sources(), true)
+            }
         };
         let empty = ["", "---\n---\n", "~\n"].contains(&input);
         assert_eq!(result.is_ok(), empty, "{input:?} → {rendered}");

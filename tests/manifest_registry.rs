@@ -4,7 +4,8 @@
 use cfsynth::app::StackRole;
 use cfsynth::diagnostics::{Diagnostic, Diagnostics};
 use cfsynth::manifest::{
-    Blueprint, BuildContext, Document, Located, Manifests, Origin, Registry, ResourceEntry, ResourceKind,
+    Blueprint, BuildContext, Document, Located, Manifests, Origin, Registry, ResourceEntry,
+    ResourceKind,
 };
 use cfsynth::template::Resource;
 use serde_json::{Map, json};
@@ -40,7 +41,13 @@ impl ResourceKind for Queue {
         let name = &entry.spec.name;
         let owner = format!("{}/{name}", cx.app().stack(entry.stack).name());
         let id = cfsynth::app::logical_id(&[name]);
-        cx.add_resource(entry.stack, &owner, &id, Resource::raw("AWS::SQS::Queue", properties), Origin::at(&name.span));
+        cx.add_resource(
+            entry.stack,
+            &owner,
+            &id,
+            Resource::raw("AWS::SQS::Queue", properties),
+            Origin::at(&name.span),
+        );
         Diagnostics::new()
     }
 }
@@ -71,21 +78,37 @@ impl Blueprint for Mirror {
         if doc.spec.twice {
             cx.add_stack(&doc.name, env.clone(), StackRole::Application);
         }
-        let topic = cx.add_resource(home, "mirror/topic", "Topic", Resource::raw("AWS::SNS::Topic", Map::new()), Origin::at(&doc.name.span));
+        let topic = cx.add_resource(
+            home,
+            "mirror/topic",
+            "Topic",
+            Resource::raw("AWS::SNS::Topic", Map::new()),
+            Origin::at(&doc.name.span),
+        );
         let mut diagnostics = Diagnostics::new();
         for region in &doc.spec.regions {
             let other = match env.in_region(region) {
                 Ok(other) => other,
                 Err(error) => {
-                    diagnostics.push(Diagnostic::error("E9002", error.to_string()).at(&region.span));
+                    diagnostics
+                        .push(Diagnostic::error("E9002", error.to_string()).at(&region.span));
                     continue;
                 }
             };
             let name = Located::new(format!("{}-{region}", doc.name), doc.name.span.clone());
             let stack = cx.add_stack(&name, other, StackRole::Application);
             let properties = json!({ "DisplayName": topic.get_att::<String>("TopicName") });
-            let resource = Resource::raw("AWS::SNS::Topic", properties.as_object().cloned().unwrap_or_default());
-            cx.add_resource(stack, "mirror/copy", "Copy", resource, Origin::at(&region.span));
+            let resource = Resource::raw(
+                "AWS::SNS::Topic",
+                properties.as_object().cloned().unwrap_or_default(),
+            );
+            cx.add_resource(
+                stack,
+                "mirror/copy",
+                "Copy",
+                resource,
+                Origin::at(&region.span),
+            );
         }
         diagnostics
     }
@@ -116,7 +139,11 @@ fn team_kinds_build_next_to_the_builtin_ones() {
         format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibility: 60 }}\n  - cfn: {{ type: AWS::SNS::Topic }}\n---\nkind: Mirror\nname: alerts\n{ENV}\nregions: []\n"),
     );
     let assembly = registry().synth(&manifests).expect("valid");
-    let names: Vec<&str> = assembly.stacks.iter().map(|stack| stack.name.as_str()).collect();
+    let names: Vec<&str> = assembly
+        .stacks
+        .iter()
+        .map(|stack| stack.name.as_str())
+        .collect();
     assert_eq!(names, ["jobs", "alerts"]);
     let template: serde_json::Value = serde_json::from_str(&assembly.stacks[0].body).expect("JSON");
     assert_eq!(
@@ -128,15 +155,21 @@ fn team_kinds_build_next_to_the_builtin_ones() {
 #[test]
 fn team_checks_and_team_fields_are_located() {
     assert_eq!(
-        errors(&format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibility: 99999 }}\n")),
+        errors(&format!(
+            "kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibility: 99999 }}\n"
+        )),
         ["team.yaml:5:43: error[E9001]: visibility is at most 12 hours"]
     );
     assert_eq!(
-        errors(&format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibilty: 1 }}\n")),
+        errors(&format!(
+            "kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work, visibilty: 1 }}\n"
+        )),
         ["team.yaml:5:31: error[E0203]: unknown field `visibilty`"]
     );
     assert_eq!(
-        errors(&format!("kind: Mirror\nname: alerts\n{ENV}\nregions: [eu-west-9]\n")),
+        errors(&format!(
+            "kind: Mirror\nname: alerts\n{ENV}\nregions: [eu-west-9]\n"
+        )),
         ["team.yaml:4:11: error[E9002]: unknown region `eu-west-9` (did you mean `eu-west-1`?)"]
     );
 }
@@ -144,11 +177,17 @@ fn team_checks_and_team_fields_are_located() {
 #[test]
 fn synthesis_errors_of_team_kinds_point_at_their_documents() {
     assert_eq!(
-        errors(&format!("kind: Mirror\nname: alerts\n{ENV}\nregions: [us-east-1]\n")),
-        ["team.yaml:2:7: error[E0403]: stack `alerts-us-east-1` (111111111111/us-east-1) refers to `Topic.TopicName` in stack `alerts` (111111111111/eu-west-1); CloudFormation resolves references only within one account and region: pass the value as a parameter, or give the resource a deterministic physical name and build its ARN"]
+        errors(&format!(
+            "kind: Mirror\nname: alerts\n{ENV}\nregions: [us-east-1]\n"
+        )),
+        [
+            "team.yaml:2:7: error[E0403]: stack `alerts-us-east-1` (111111111111/us-east-1) refers to `Topic.TopicName` in stack `alerts` (111111111111/eu-west-1); CloudFormation resolves references only within one account and region: pass the value as a parameter, or give the resource a deterministic physical name and build its ARN"
+        ]
     );
     assert_eq!(
-        errors(&format!("kind: Mirror\nname: alerts\n{ENV}\nregions: []\ntwice: true\n")),
+        errors(&format!(
+            "kind: Mirror\nname: alerts\n{ENV}\nregions: []\ntwice: true\n"
+        )),
         ["team.yaml:2:7: error[E0401]: stack `alerts` is defined twice in 111111111111/eu-west-1"]
     );
 }

@@ -37,21 +37,36 @@ fn check(path: &Path) -> (Manifests, cfsynth::diagnostics::Diagnostics) {
 #[test]
 fn rendered_errors_of_every_invalid_fixture() {
     let fixtures = fixtures();
-    assert!(fixtures.len() >= 8, "expected the fixtures under {FIXTURES}");
+    assert!(
+        fixtures.len() >= 8,
+        "expected the fixtures under {FIXTURES}"
+    );
     for path in fixtures {
         let (manifests, diagnostics) = check(&path);
-        let name = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-        snapshot!(format!("manifest-error-{name}"), render_text(&diagnostics, manifests.sources(), false));
+        let name = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        snapshot!(
+            format!("manifest-error-{name}"),
+            render_text(&diagnostics, manifests.sources(), false)
+        );
     }
 }
 
 #[test]
 fn errors_as_json() {
     let (_, diagnostics) = check(&Path::new(FIXTURES).join("unknown-fields.yaml"));
-    snapshot!("manifest-error-unknown-fields-json", render_json(&diagnostics));
+    snapshot!(
+        "manifest-error-unknown-fields-json",
+        render_json(&diagnostics)
+    );
 }
 
 #[test]
 fn manifest_json_schema() {
-    snapshot!("manifest-schema", cfsynth::template::render_json(&Registry::builtin().schema()));
+    snapshot!(
+        "manifest-schema",
+        cfsynth::template::render_json(&Registry::builtin().schema())
+    );
 }

@@ -34,11 +34,6 @@ impl Sources {
         let line = self.text(file)?.split('\n').nth(index)?;
         Some(line.strip_suffix('\r').unwrap_or(line))
     }
-
-    /// The files, in the order they were added.
-    pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(|file| &**file)
-    }
 }
 
 #[cfg(test)]

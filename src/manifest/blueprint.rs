@@ -257,13 +257,18 @@ impl Registry {
     /// A resource entry with no key or several: when the first is a resource kind, the
     /// others were probably meant to be indented under it.
     fn several_keys(&self, node: &Node, fields: &[(Node, Node)]) -> Diagnostic {
-        let keys: Vec<String> = fields.iter().map(|(key, _)| format!("`{}`", key.as_key())).collect();
+        let keys: Vec<String> = fields
+            .iter()
+            .map(|(key, _)| format!("`{}`", key.as_key()))
+            .collect();
         let diagnostic = malformed_entry(node).found(match keys.as_slice() {
             [] => "an empty mapping".to_owned(),
             keys => format!("the keys {}", keys.join(", ")),
         });
         match fields.first() {
-            Some((first, _)) if fields.len() > 1 && self.resource_kind(&first.as_key()).is_some() => {
+            Some((first, _))
+                if fields.len() > 1 && self.resource_kind(&first.as_key()).is_some() =>
+            {
                 diagnostic.help(format!("indent the other keys under `{}:`", first.as_key()))
             }
             _ => diagnostic,

@@ -163,11 +163,13 @@ impl de::Error for Error {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        Error::new(codes::INVALID_VALUE, format!("unknown value `{variant}`")).unknown(variant, expected)
+        Error::new(codes::INVALID_VALUE, format!("unknown value `{variant}`"))
+            .unknown(variant, expected)
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        Error::new(codes::UNKNOWN_FIELD, format!("unknown field `{field}`")).unknown(field, expected)
+        Error::new(codes::UNKNOWN_FIELD, format!("unknown field `{field}`"))
+            .unknown(field, expected)
     }
 
     fn missing_field(field: &'static str) -> Self {

@@ -123,7 +123,11 @@ mod tests {
             "ProductsAPI_v2".to_owned(),
             Span::new(Arc::from("t.yaml"), 2, 7, 14),
         );
-        let error = check_kebab_case(&name, "name").unwrap_err().into_iter().next().unwrap();
+        let error = check_kebab_case(&name, "name")
+            .unwrap_err()
+            .into_iter()
+            .next()
+            .unwrap();
         assert_eq!(
             error.to_string(),
             "t.yaml:2:7: error[E0206]: name `ProductsAPI_v2` is not kebab-case"

@@ -63,7 +63,10 @@ impl AccountBook {
         id: impl Into<String>,
         region: Option<Located<String>>,
     ) -> Result<(), Diagnostics> {
-        let first = self.aliases.get(alias.as_str()).map(|account| &account.span);
+        let first = self
+            .aliases
+            .get(alias.as_str())
+            .map(|account| &account.span);
         if let Some(first) = first.or_else(|| self.invalid.get(alias.as_str())) {
             return Err(Diagnostic::error(
                 codes::DUPLICATE_ALIAS,
@@ -99,13 +102,6 @@ impl AccountBook {
     /// The account of an alias.
     pub fn get(&self, alias: &str) -> Option<&Account> {
         self.aliases.get(alias)
-    }
-
-    /// The aliases, in declaration order.
-    pub fn aliases(&self) -> impl Iterator<Item = (&str, &Account)> {
-        self.aliases
-            .iter()
-            .map(|(alias, account)| (alias.as_str(), account))
     }
 
     /// Resolves a written environment: an alias becomes its id, a missing region the
@@ -270,7 +266,8 @@ mod tests {
             "t.yaml:1:1: error[E0303]: unknown account alias `toling`"
         );
         assert_eq!(
-            first(book.resolve(&env("toling", None)).unwrap_err()).help
+            first(book.resolve(&env("toling", None)).unwrap_err())
+                .help
                 .as_deref(),
             Some("did you mean `tooling`?")
         );
@@ -278,7 +275,10 @@ mod tests {
             error(&book, &env("222222222222", None)),
             "t.yaml:1:1: error[E0305]: no region for account `222222222222`"
         );
-        let wrong = first(book.resolve(&env("tooling", Some("eu-wets-1"))).unwrap_err());
+        let wrong = first(
+            book.resolve(&env("tooling", Some("eu-wets-1")))
+                .unwrap_err(),
+        );
         assert_eq!(
             wrong.to_string(),
             "t.yaml:1:2: error[E0302]: unknown region `eu-wets-1`"
@@ -289,7 +289,10 @@ mod tests {
     #[test]
     fn aliases_are_declared_once() {
         let mut book = book();
-        let error = first(book.declare(&located("tooling", 3), "222222222222", None).unwrap_err());
+        let error = first(
+            book.declare(&located("tooling", 3), "222222222222", None)
+                .unwrap_err(),
+        );
         assert_eq!(
             error.to_string(),
             "t.yaml:1:3: error[E0304]: account alias `tooling` is declared twice"

@@ -103,14 +103,6 @@ impl Node {
         }
     }
 
-    /// The string value, if this is a string.
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::String(text) => Some(text),
-            _ => None,
-        }
-    }
-
     /// What this node is, for messages: `a mapping`, ``the string `abc` ``, ```!Ref` ``.
     pub fn describe(&self) -> String {
         if let Some(tag) = &self.tag {

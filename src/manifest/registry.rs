@@ -179,7 +179,8 @@ impl Registry {
                     .into(),
             );
         }
-        let header: Header = from_node(node, "", None, &[]).map_err(|errors| misspelled_header(node).unwrap_or(errors))?;
+        let header: Header = from_node(node, "", None, &[])
+            .map_err(|errors| misspelled_header(node).unwrap_or(errors))?;
         let Some((kind, blueprint)) = self.kinds.get_key_value(header.kind.as_str()) else {
             let known: Vec<String> = self.kinds().map(|kind| format!("`{kind}`")).collect();
             return Err(Diagnostic::error(
@@ -223,7 +224,10 @@ fn misspelled_header(node: &Node) -> Option<Diagnostics> {
     let Value::Mapping(entries) = &node.value else {
         return None;
     };
-    let missing: Vec<&str> = ["kind", "name"].into_iter().filter(|field| node.get(field).is_none()).collect();
+    let missing: Vec<&str> = ["kind", "name"]
+        .into_iter()
+        .filter(|field| node.get(field).is_none())
+        .collect();
     entries.iter().find_map(|(key, _)| {
         let name = key.as_key();
         if HEADER_FIELDS.contains(&&*name) {

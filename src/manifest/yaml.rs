@@ -45,11 +45,16 @@ const SHORT_FORMS: &[(&str, &str)] = &[
 /// expansion: the parser already applied them.
 const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
+/// How deeply mappings and sequences may nest: far more than manifests need, and shallow
+/// enough that the recursive steps after parsing fit a 2 MiB thread stack in debug builds.
+const MAX_DEPTH: usize = 32;
+
 /// Parses every document of a YAML stream. Empty documents are skipped. A syntax error
 /// ends the file (one diagnostic); problems inside well-formed documents (duplicate keys,
 /// unknown tags) are all reported.
 pub(crate) fn parse_stream(file: &Arc<str>, text: &str) -> (Vec<Node>, Diagnostics) {
     let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,

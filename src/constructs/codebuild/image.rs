@@ -404,7 +404,11 @@ fn parse_ecr(text: &str) -> Option<ImageSource> {
         .strip_suffix(".amazonaws.com")
         .or_else(|| host.strip_suffix(".amazonaws.com.cn"))?;
     let (account, region) = host.split_once(".dkr.ecr.")?;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || region.is_empty() {
+    let region_ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || !region_ok {
         return None;
     }
     let repository = match path.split_once('@') {

@@ -280,7 +280,8 @@ impl Project {
                     "ecr:BatchGetImage",
                 ])
                 .on([sub(format!(
-                    "arn:${{AWS::Partition}}:ecr:{region}:{account}:repository/{repository}"
+                    "arn:${{AWS::Partition}}:ecr:{region}:{account}:repository/{}",
+                    repository.replace("${", "${!")
                 ))]),
             );
             // ecr:GetAuthorizationToken has no resource-level permissions in IAM: `*` is

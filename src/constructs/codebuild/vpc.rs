@@ -88,7 +88,8 @@ impl VpcConfig {
             .map(|subnet| {
                 let arn = match subnet {
                     Val::Lit(id) => sub(format!(
-                        "arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:subnet/{id}"
+                        "arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:subnet/{}",
+                        id.replace("${", "${!")
                     )),
                     Val::Expr(_) => sub_with(
                         "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${SubnetId}",

@@ -16,6 +16,7 @@
 mod action;
 mod check;
 mod names;
+mod self_mutation;
 mod sources;
 mod targets;
 
@@ -24,6 +25,7 @@ pub use action::{
     StackDeploy, StackSetDeploy, StackSetTargets, pass_role_to_cloudformation,
 };
 pub use check::{MAX_ACTIONS_PER_STAGE, MAX_RUN_ORDER, MAX_STAGES};
+pub use self_mutation::{SELF_TARGET, SelfMutation};
 pub use names::{
     artifact_bucket, artifact_key_alias, bootstrap_stack, deploy_role, execution_role,
     pipeline_role, pipeline_stack, support_stack,
@@ -32,7 +34,7 @@ pub use names::{
 use indexmap::{IndexMap, IndexSet};
 
 use crate::app::{App, Environment, ResourceHandle, StackId, StackRole};
-use crate::constructs::iam::{Grantee, Principal, Role, RoleProps};
+use crate::constructs::iam::{Grantee, Principal, Role, RoleProps, Statement};
 use crate::constructs::kms::{Key, KeyProps};
 use crate::constructs::notifications::{NotificationRule, PipelineEvent};
 use crate::constructs::s3::{Bucket, BucketEncryption, BucketProps, LifecycleRule};
@@ -50,6 +52,23 @@ pub struct Target {
     /// Managed policy ARNs for the CloudFormation execution role (e.g. a policy that
     /// allows exactly the services the application uses).
     pub execution_policies: Vec<String>,
+    /// Statements for the execution role's own policy, beside or instead of managed ones.
+    pub execution_statements: Vec<Statement>,
+}
+
+impl Target {
+    /// A target whose execution role gets these managed policies.
+    pub fn new(env: Environment, execution_policies: Vec<String>) -> Target {
+        Target {
+            env,
+            execution_policies,
+            execution_statements: Vec::new(),
+        }
+    }
+
+    fn has_execution_permissions(&self) -> bool {
+        !self.execution_policies.is_empty() || !self.execution_statements.is_empty()
+    }
 }
 
 /// A stage and its actions.
@@ -131,8 +150,11 @@ pub struct PipelineProps {
     pub notifications: Option<Notifications>,
     /// Artifact encryption.
     pub artifact_encryption: ArtifactEncryption,
-    /// Restart a running execution when the pipeline itself is updated.
+    /// Restart a running execution when the pipeline itself is updated (always on with
+    /// self-mutation).
     pub restart_on_update: bool,
+    /// Re-synthesize and update the pipeline first in every execution.
+    pub self_mutation: Option<SelfMutation>,
 }
 
 /// A synthesized pipeline and the stacks derived for it.
@@ -153,7 +175,7 @@ pub struct Pipeline {
 impl Pipeline {
     /// Checks the wiring, then creates the pipeline stack and every support and bootstrap
     /// stack it needs. Returns every problem found.
-    pub fn new(app: &mut App, props: PipelineProps) -> Result<Pipeline, Vec<ConstructError>> {
+    pub fn new(app: &mut App, mut props: PipelineProps) -> Result<Pipeline, Vec<ConstructError>> {
         let target_names: IndexSet<String> = props.targets.keys().cloned().collect();
         let mut errors = check::check_stages(&props.name, &props.stages, &target_names);
         errors.extend(check_references(&props));
@@ -166,8 +188,7 @@ impl Pipeline {
             return Err(errors);
         }
 
-        let name = props.name.as_str();
-        let tooling = &props.env;
+        let (name, tooling) = (&props.name.clone(), &props.env.clone());
         let encrypted =
             props.artifact_encryption == ArtifactEncryption::Kms || places.cross_account();
         let bootstrap_stacks = targets::bootstrap_stacks(app, &props, &places, encrypted);
@@ -176,6 +197,10 @@ impl Pipeline {
             app.add_dependency(stack, *bootstrap);
         }
         let root = Scope::root(stack);
+        if let Some(mutation) = props.self_mutation.clone() {
+            self_mutation::add_stages(app, &root, &mut props, &mutation)?;
+        }
+        let props = props;
 
         // One artifact store per region: the pipeline's here, the others in support stacks.
         let (local_bucket, local_key) = artifact_store(app, &root, &props, tooling, encrypted, &places);
@@ -338,7 +363,7 @@ fn check_references(props: &PipelineProps) -> Vec<ConstructError> {
                         path,
                         "a CloudFormation deploy action needs a `target`: the execution role CloudFormation uses there comes from it",
                     )),
-                    Some((name, target)) if target.execution_policies.is_empty() => errors.push(ConstructError::invalid(
+                    Some((name, target)) if !target.has_execution_permissions() => errors.push(ConstructError::invalid(
                         path,
                         format!("target `{name}` has no execution policies: name the managed policies CloudFormation may use to deploy there"),
                     )),

@@ -151,6 +151,14 @@ pub(super) fn bootstrap_stacks(app: &mut App, props: &PipelineProps, places: &Pl
                 ..RoleProps::default()
             },
         );
+        for statement in props
+            .targets
+            .values()
+            .filter(|target| target.env.account() == account)
+            .flat_map(|target| &target.execution_statements)
+        {
+            execution.add_to_policy(app, statement.clone());
+        }
         let no_topics = IndexMap::new();
         for action in props.stages.iter().flat_map(|stage| &stage.actions) {
             let action_env = Places::action_env(props, action);
@@ -202,6 +210,9 @@ pub(super) fn local_execution_roles(
                 ..RoleProps::default()
             },
         );
+        for statement in &target.execution_statements {
+            role.add_to_policy(app, statement.clone());
+        }
         let regions = IndexSet::from([target.env.region().to_owned()]);
         grant_store_refs(app, props, &regions, encrypted, &role, false);
         roles.insert(target_name.clone(), role);

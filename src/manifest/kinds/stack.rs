@@ -46,7 +46,10 @@ impl Blueprint for StackKind {
             }
         };
         if doc.spec.resources.is_empty() {
-            let span = doc.node.entry("resources").map_or(&doc.name.span, |(key, _)| &key.span);
+            let span = doc
+                .node
+                .entry("resources")
+                .map_or(&doc.name.span, |(key, _)| &key.span);
             diagnostics.push(
                 Diagnostic::error(codes::INVALID_VALUE, "a stack needs at least one resource")
                     .at(span)

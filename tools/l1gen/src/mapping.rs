@@ -14,7 +14,7 @@
 //!   otherwise every branch is mapped and they must all give the same type, else JSON;
 //! - `allOf`: the branches (definitions for `$ref` branches) are merged into one schema.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
@@ -60,12 +60,7 @@ pub fn build(type_name: &TypeName, schema: &Json) -> Result<Module> {
         attributes,
         types: builder.types,
     };
-    module.finish(
-        &read_only
-            .iter()
-            .map(|&p| p.to_owned())
-            .collect::<BTreeSet<_>>(),
-    );
+    module.finish(&read_only);
     naming::name_types(&mut module.types, &type_name.resource);
     Ok(module)
 }

@@ -1,7 +1,7 @@
 //! The type model of one resource module: the resource struct plus the property types and
 //! enums it uses, independent of both the JSON schema and Rust syntax.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 
@@ -149,7 +149,7 @@ impl Module {
     /// Completes a freshly built model: drops the fields that are read-only (JSON pointers
     /// such as `/properties/Arn`) and the types no remaining field uses, then boxes fields
     /// through which a struct would contain itself.
-    pub fn finish(&mut self, read_only: &BTreeSet<String>) {
+    pub fn finish(&mut self, read_only: &[&str]) {
         let read_only_fields = read_only_fields(&self.types, read_only);
         for (id, def) in self.types.iter_mut().enumerate() {
             if let Kind::Struct(fields) = &mut def.kind {
@@ -199,10 +199,10 @@ impl Module {
 /// Walks the model from the resource struct, tracking JSON pointers (`/properties/A/B`,
 /// `/*` for list items and map values) only while they lead towards a read-only pointer;
 /// a struct also reached elsewhere keeps all its fields.
-fn read_only_fields(types: &[TypeDef], read_only: &BTreeSet<String>) -> HashSet<(TypeId, usize)> {
+fn read_only_fields(types: &[TypeDef], read_only: &[&str]) -> HashSet<(TypeId, usize)> {
     struct Walk<'a> {
         types: &'a [TypeDef],
-        read_only: &'a BTreeSet<String>,
+        read_only: &'a [&'a str],
         flags: HashMap<(TypeId, usize), bool>,
         writable: Vec<TypeId>,
     }
@@ -215,7 +215,8 @@ fn read_only_fields(types: &[TypeDef], read_only: &BTreeSet<String>) -> HashSet<
             }
             for (index, field) in self.types[id].fields().iter().enumerate() {
                 let pointer = format!("{prefix}{}", field.cfn_name);
-                *self.flags.entry((id, index)).or_insert(true) &= self.read_only.contains(&pointer);
+                *self.flags.entry((id, index)).or_insert(true) &=
+                    self.read_only.contains(&pointer.as_str());
                 if let Some((target, depth)) = field.ty.target() {
                     self.visit(target, &format!("{pointer}{}", "/*".repeat(depth)));
                 }
