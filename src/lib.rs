@@ -2,8 +2,8 @@
 
 pub mod app;
 pub mod cli;
-pub mod diagnostics;
 pub mod constructs;
+pub mod diagnostics;
 pub mod manifest;
 pub mod template;
 

@@ -9,7 +9,10 @@ fn env(account: &str, region: &str) -> Environment {
 }
 
 fn raw(type_name: &str, properties: Json) -> Resource {
-    Resource::raw(type_name, properties.as_object().cloned().unwrap_or_default())
+    Resource::raw(
+        type_name,
+        properties.as_object().cloned().unwrap_or_default(),
+    )
 }
 
 fn errors(app: App) -> Vec<String> {
@@ -22,8 +25,17 @@ fn errors(app: App) -> Vec<String> {
 #[test]
 fn references_within_a_stack_become_ref_and_get_att() {
     let mut app = App::new();
-    let stack = app.add_stack("data", env("111111111111", "us-east-1"), StackRole::Application);
-    let bucket = app.add_resource(stack, "data/bucket", "Bucket", raw("AWS::S3::Bucket", json!({})));
+    let stack = app.add_stack(
+        "data",
+        env("111111111111", "us-east-1"),
+        StackRole::Application,
+    );
+    let bucket = app.add_resource(
+        stack,
+        "data/bucket",
+        "Bucket",
+        raw("AWS::S3::Bucket", json!({})),
+    );
     app.add_resource(
         stack,
         "data/topic",
@@ -52,11 +64,22 @@ fn references_across_stacks_of_one_environment_become_exports_and_imports() {
         app_stack,
         "api/topic",
         "Topic",
-        raw("AWS::SNS::Topic", json!({"KmsMasterKeyId": key.get_att::<String>("Arn")})),
+        raw(
+            "AWS::SNS::Topic",
+            json!({"KmsMasterKeyId": key.get_att::<String>("Arn")}),
+        ),
     );
     let assembly = app.synth().expect("synthesizes");
-    let names: Vec<&str> = assembly.stacks.iter().map(|stack| stack.name.as_str()).collect();
-    assert_eq!(names, ["shared", "api"], "the exporting stack deploys first");
+    let names: Vec<&str> = assembly
+        .stacks
+        .iter()
+        .map(|stack| stack.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["shared", "api"],
+        "the exporting stack deploys first"
+    );
     let api = &assembly.stacks[1];
     assert_eq!(api.dependencies, ["shared-111111111111-us-east-1"]);
     let api_template: Json = serde_json::from_str(&api.body).unwrap();
@@ -74,21 +97,39 @@ fn references_across_stacks_of_one_environment_become_exports_and_imports() {
 #[test]
 fn references_across_environments_are_errors_that_say_what_to_do() {
     let mut app = App::new();
-    let tooling = app.add_stack("pipeline", env("111111111111", "us-east-1"), StackRole::Pipeline);
-    let prod = app.add_stack("api", env("333333333333", "eu-west-1"), StackRole::Application);
-    let topic = app.add_resource(prod, "api/topic", "Topic", raw("AWS::SNS::Topic", json!({})));
+    let tooling = app.add_stack(
+        "pipeline",
+        env("111111111111", "us-east-1"),
+        StackRole::Pipeline,
+    );
+    let prod = app.add_stack(
+        "api",
+        env("333333333333", "eu-west-1"),
+        StackRole::Application,
+    );
+    let topic = app.add_resource(
+        prod,
+        "api/topic",
+        "Topic",
+        raw("AWS::SNS::Topic", json!({})),
+    );
     app.add_resource(
         tooling,
         "pipeline/rule",
         "Rule",
-        raw("AWS::Events::Rule", json!({"Description": topic.ref_::<String>()})),
+        raw(
+            "AWS::Events::Rule",
+            json!({"Description": topic.ref_::<String>()}),
+        ),
     );
     assert_eq!(
         errors(app),
-        ["stack `pipeline` (111111111111/us-east-1) refers to `Topic` in stack `api` \
+        [
+            "stack `pipeline` (111111111111/us-east-1) refers to `Topic` in stack `api` \
           (333333333333/eu-west-1); CloudFormation resolves references only within one account \
           and region: pass the value as a parameter, or give the resource a deterministic \
-          physical name and build its ARN"]
+          physical name and build its ARN"
+        ]
     );
 }
 
@@ -98,8 +139,18 @@ fn duplicate_logical_ids_and_stacks_name_both_places() {
     let here = env("111111111111", "us-east-1");
     let stack = app.add_stack("api", here.clone(), StackRole::Application);
     app.add_stack("api", here, StackRole::Application);
-    app.add_resource(stack, "api/logs", "Bucket", raw("AWS::S3::Bucket", json!({})));
-    app.add_resource(stack, "api/data", "Bucket", raw("AWS::S3::Bucket", json!({})));
+    app.add_resource(
+        stack,
+        "api/logs",
+        "Bucket",
+        raw("AWS::S3::Bucket", json!({})),
+    );
+    app.add_resource(
+        stack,
+        "api/data",
+        "Bucket",
+        raw("AWS::S3::Bucket", json!({})),
+    );
     assert_eq!(
         errors(app),
         [
@@ -112,20 +163,45 @@ fn duplicate_logical_ids_and_stacks_name_both_places() {
 #[test]
 fn stacks_deploy_bootstrap_then_support_then_pipeline_and_cycles_are_errors() {
     let mut app = App::new();
-    let pipeline = app.add_stack("pipeline", env("111111111111", "us-east-1"), StackRole::Pipeline);
-    let support = app.add_stack("support", env("111111111111", "eu-west-1"), StackRole::Support);
-    let bootstrap = app.add_stack("bootstrap", env("222222222222", "us-east-1"), StackRole::Bootstrap);
+    let pipeline = app.add_stack(
+        "pipeline",
+        env("111111111111", "us-east-1"),
+        StackRole::Pipeline,
+    );
+    let support = app.add_stack(
+        "support",
+        env("111111111111", "eu-west-1"),
+        StackRole::Support,
+    );
+    let bootstrap = app.add_stack(
+        "bootstrap",
+        env("222222222222", "us-east-1"),
+        StackRole::Bootstrap,
+    );
     for stack in [pipeline, support, bootstrap] {
         app.add_resource(stack, "x", "Topic", raw("AWS::SNS::Topic", json!({})));
     }
     app.add_dependency(pipeline, support);
     app.add_dependency(pipeline, bootstrap);
     let assembly = app.clone().synth().expect("synthesizes");
-    let order: Vec<&str> = assembly.stacks.iter().map(|stack| stack.name.as_str()).collect();
+    let order: Vec<&str> = assembly
+        .stacks
+        .iter()
+        .map(|stack| stack.name.as_str())
+        .collect();
     assert_eq!(order, ["bootstrap", "support", "pipeline"]);
     let manifest: Json = serde_json::from_str(&assembly.manifest()).unwrap();
-    assert_eq!(manifest["stacks"][2]["dependencies"], json!(["support-111111111111-eu-west-1", "bootstrap-222222222222-us-east-1"]));
-    assert_eq!(manifest["stacks"][0]["templateFile"], "bootstrap-222222222222-us-east-1.template.json");
+    assert_eq!(
+        manifest["stacks"][2]["dependencies"],
+        json!([
+            "support-111111111111-eu-west-1",
+            "bootstrap-222222222222-us-east-1"
+        ])
+    );
+    assert_eq!(
+        manifest["stacks"][0]["templateFile"],
+        "bootstrap-222222222222-us-east-1.template.json"
+    );
 
     app.add_dependency(bootstrap, pipeline);
     assert_eq!(
@@ -137,16 +213,32 @@ fn stacks_deploy_bootstrap_then_support_then_pipeline_and_cycles_are_errors() {
 #[test]
 fn template_errors_name_their_stack_and_capabilities_are_derived() {
     let mut app = App::new();
-    let stack = app.add_stack("api", env("111111111111", "us-east-1"), StackRole::Application);
-    app.add_resource(stack, "api/role", "Role", raw("AWS::IAM::Role", json!({"RoleName": "x"})));
+    let stack = app.add_stack(
+        "api",
+        env("111111111111", "us-east-1"),
+        StackRole::Application,
+    );
+    app.add_resource(
+        stack,
+        "api/role",
+        "Role",
+        raw("AWS::IAM::Role", json!({"RoleName": "x"})),
+    );
     let assembly = app.clone().synth().expect("synthesizes");
     assert_eq!(assembly.stacks[0].capabilities, ["CAPABILITY_NAMED_IAM"]);
 
-    app.add_resource(stack, "api/topic", "Topic", raw("AWS::SNS::Topic", json!({"TopicName": {"Ref": "Nope"}})));
+    app.add_resource(
+        stack,
+        "api/topic",
+        "Topic",
+        raw("AWS::SNS::Topic", json!({"TopicName": {"Ref": "Nope"}})),
+    );
     assert_eq!(
         errors(app),
-        ["stack `api`: Resources.Topic.Properties.TopicName.Ref: `Ref` to `Nope`, which is not a \
-          resource, parameter or pseudo parameter of this template"]
+        [
+            "stack `api`: Resources.Topic.Properties.TopicName.Ref: `Ref` to `Nope`, which is not a \
+          resource, parameter or pseudo parameter of this template"
+        ]
     );
 }
 
@@ -158,13 +250,29 @@ fn writing_an_assembly_replaces_stale_templates() {
     std::fs::write(dir.join("old-111111111111-us-east-1.template.json"), "{}").unwrap();
     std::fs::write(dir.join("notes.txt"), "kept").unwrap();
     let mut app = App::new();
-    let stack = app.add_stack("api", env("111111111111", "us-east-1"), StackRole::Application);
-    app.add_resource(stack, "api", "Topic", Resource::raw("AWS::SNS::Topic", Map::new()));
+    let stack = app.add_stack(
+        "api",
+        env("111111111111", "us-east-1"),
+        StackRole::Application,
+    );
+    app.add_resource(
+        stack,
+        "api",
+        "Topic",
+        Resource::raw("AWS::SNS::Topic", Map::new()),
+    );
     app.synth().unwrap().write(&dir).unwrap();
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["api-111111111111-us-east-1.template.json", "assembly.json", "notes.txt"]);
+    assert_eq!(
+        files,
+        [
+            "api-111111111111-us-east-1.template.json",
+            "assembly.json",
+            "notes.txt"
+        ]
+    );
 }

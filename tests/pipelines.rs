@@ -4,11 +4,11 @@
 mod support;
 
 use cfsynth::app::{App, Assembly, Environment};
+use cfsynth::constructs::notifications::PipelineEvent;
 use cfsynth::constructs::pipeline::{
     Action, ActionKind, ArtifactPath, BuildProject, Capability, Filter, Notifications, Pipeline,
-    PipelineProps, Stage, StackDeploy, Target, Trigger,
+    PipelineProps, StackDeploy, Stage, Target, Trigger,
 };
-use cfsynth::constructs::notifications::PipelineEvent;
 use cfsynth::template::{Val, sub};
 use indexmap::IndexMap;
 use serde_json::{Value as Json, json};
@@ -22,7 +22,10 @@ fn env(account: &str, region: &str) -> Environment {
 }
 
 fn target(account: &str, region: &str) -> Target {
-    Target::new(env(account, region), vec!["arn:aws:iam::aws:policy/PowerUserAccess".into()])
+    Target::new(
+        env(account, region),
+        vec!["arn:aws:iam::aws:policy/PowerUserAccess".into()],
+    )
 }
 
 fn source() -> Stage {
@@ -42,7 +45,9 @@ fn source() -> Stage {
 fn build() -> Stage {
     let project = BuildProject {
         name: Val::Lit("products-api-build".into()),
-        arn: Val::Expr(sub("arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}:project/products-api-build")),
+        arn: Val::Expr(sub(
+            "arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}:project/products-api-build",
+        )),
         role: None,
     };
     Stage {
@@ -61,7 +66,10 @@ fn build() -> Stage {
 }
 
 fn deploy(name: &str, target: &str, run_order: u32) -> Action {
-    let mut deploy = StackDeploy::create_update("products-api", ArtifactPath::parse("pkg::packaged.yaml").unwrap());
+    let mut deploy = StackDeploy::create_update(
+        "products-api",
+        ArtifactPath::parse("pkg::packaged.yaml").unwrap(),
+    );
     deploy.capabilities = vec![Capability::Iam, Capability::AutoExpand];
     Action {
         run_order,
@@ -74,7 +82,11 @@ fn props(name: &str, targets: &[(&str, Target)], stages: Vec<Stage>) -> Pipeline
     PipelineProps {
         name: name.into(),
         env: env(TOOLING, "us-east-1"),
-        targets: targets.iter().cloned().map(|(name, target)| (name.to_owned(), target)).collect(),
+        targets: targets
+            .iter()
+            .cloned()
+            .map(|(name, target)| (name.to_owned(), target))
+            .collect(),
         stages,
         variables: Vec::new(),
         trigger: None,
@@ -103,27 +115,47 @@ fn snapshot(name: &str, assembly: &Assembly) {
 fn cross_account() -> PipelineProps {
     let approve = Action::new(
         "release",
-        ActionKind::Approval { topic: Some("releases".into()), message: Some("Release #{codepipeline.PipelineExecutionId}?".into()), url: None },
+        ActionKind::Approval {
+            topic: Some("releases".into()),
+            message: Some("Release #{codepipeline.PipelineExecutionId}?".into()),
+            url: None,
+        },
     );
     let mut props = props(
         "products-api",
-        &[("test", target(TEST, "us-east-1")), ("prod", target(PROD, "us-east-1"))],
+        &[
+            ("test", target(TEST, "us-east-1")),
+            ("prod", target(PROD, "us-east-1")),
+        ],
         vec![
             source(),
             build(),
-            Stage { name: "Test".into(), actions: vec![deploy("api", "test", 1)] },
-            Stage { name: "Prod".into(), actions: vec![approve, deploy("api", "prod", 2)] },
+            Stage {
+                name: "Test".into(),
+                actions: vec![deploy("api", "test", 1)],
+            },
+            Stage {
+                name: "Prod".into(),
+                actions: vec![approve, deploy("api", "prod", 2)],
+            },
         ],
     );
     props.topics = vec!["releases".into()];
-    props.notifications = Some(Notifications { topic: "releases".into(), events: vec![PipelineEvent::Failed, PipelineEvent::ApprovalNeeded] });
+    props.notifications = Some(Notifications {
+        topic: "releases".into(),
+        events: vec![PipelineEvent::Failed, PipelineEvent::ApprovalNeeded],
+    });
     props
 }
 
 #[test]
 fn cross_account_pipeline() {
     let assembly = synth(cross_account());
-    let names: Vec<&str> = assembly.stacks.iter().map(|stack| stack.id.as_str()).collect();
+    let names: Vec<&str> = assembly
+        .stacks
+        .iter()
+        .map(|stack| stack.id.as_str())
+        .collect();
     assert_eq!(
         names,
         [
@@ -137,14 +169,20 @@ fn cross_account_pipeline() {
 
 fn cross_region() -> PipelineProps {
     let mut props = cross_account();
-    props.targets.insert("prod".into(), target(PROD, "eu-west-1"));
+    props
+        .targets
+        .insert("prod".into(), target(PROD, "eu-west-1"));
     props
 }
 
 #[test]
 fn prod_in_another_region() {
     let assembly = synth(cross_region());
-    let names: Vec<&str> = assembly.stacks.iter().map(|stack| stack.id.as_str()).collect();
+    let names: Vec<&str> = assembly
+        .stacks
+        .iter()
+        .map(|stack| stack.id.as_str())
+        .collect();
     assert_eq!(
         names,
         [
@@ -163,18 +201,36 @@ fn fan_out() -> PipelineProps {
         .iter()
         .map(|region| (format!("prod-{region}"), target(PROD, region)))
         .collect();
-    let targets: Vec<(&str, Target)> = targets.iter().map(|(name, target)| (name.as_str(), target.clone())).collect();
+    let targets: Vec<(&str, Target)> = targets
+        .iter()
+        .map(|(name, target)| (name.as_str(), target.clone()))
+        .collect();
     let deploys = regions
         .iter()
         .map(|region| deploy(&format!("api-{region}"), &format!("prod-{region}"), 1))
         .collect();
-    props("edge", &targets, vec![source(), build(), Stage { name: "Prod".into(), actions: deploys }])
+    props(
+        "edge",
+        &targets,
+        vec![
+            source(),
+            build(),
+            Stage {
+                name: "Prod".into(),
+                actions: deploys,
+            },
+        ],
+    )
 }
 
 #[test]
 fn multi_region_fan_out() {
     let assembly = synth(fan_out());
-    assert_eq!(assembly.stacks.len(), 5, "one bootstrap, three support stacks, the pipeline");
+    assert_eq!(
+        assembly.stacks.len(),
+        5,
+        "one bootstrap, three support stacks, the pipeline"
+    );
     snapshot("fan-out", &assembly);
 }
 
@@ -230,18 +286,31 @@ fn gated() -> PipelineProps {
     );
     let mut props = props(
         "gated-api",
-        &[("test", target(TEST, "us-east-1")), ("prod", target(PROD, "us-east-1"))],
+        &[
+            ("test", target(TEST, "us-east-1")),
+            ("prod", target(PROD, "us-east-1")),
+        ],
         vec![
             source(),
             build(),
-            Stage { name: "Test".into(), actions: vec![deploy_test, health, chaos, resilience] },
-            Stage { name: "Prod".into(), actions: vec![approve, deploy("api", "prod", 2)] },
+            Stage {
+                name: "Test".into(),
+                actions: vec![deploy_test, health, chaos, resilience],
+            },
+            Stage {
+                name: "Prod".into(),
+                actions: vec![approve, deploy("api", "prod", 2)],
+            },
         ],
     );
     props.topics = vec!["releases".into()];
     props.notifications = Some(Notifications {
         topic: "releases".into(),
-        events: vec![PipelineEvent::Failed, PipelineEvent::ActionFailed, PipelineEvent::ApprovalNeeded],
+        events: vec![
+            PipelineEvent::Failed,
+            PipelineEvent::ActionFailed,
+            PipelineEvent::ApprovalNeeded,
+        ],
     });
     props
 }
@@ -268,10 +337,20 @@ fn tag_triggered() -> PipelineProps {
     let mut props = props(
         "research-us-east-1",
         &[("dev", target(TEST, "us-east-1"))],
-        vec![source, build(), Stage { name: "Deploy".into(), actions: vec![deploy("models", "dev", 1)] }],
+        vec![
+            source,
+            build(),
+            Stage {
+                name: "Deploy".into(),
+                actions: vec![deploy("models", "dev", 1)],
+            },
+        ],
     );
     props.trigger = Some(Trigger {
-        tags: Filter { include: vec!["dev_us-east-1/research/*".into()], exclude: Vec::new() },
+        tags: Filter {
+            include: vec!["dev_us-east-1/research/*".into()],
+            exclude: Vec::new(),
+        },
         branches: Filter::default(),
     });
     props
@@ -292,7 +371,10 @@ fn tag_triggered_pipeline() {
             "ProviderType": "CodeStarSourceConnection"
         }])
     );
-    assert_eq!(properties["Stages"][0]["Actions"][0]["Configuration"]["DetectChanges"], "false");
+    assert_eq!(
+        properties["Stages"][0]["Actions"][0]["Configuration"]["DetectChanges"],
+        "false"
+    );
     snapshot("tag-triggered", &assembly);
 }
 
@@ -319,7 +401,11 @@ fn all_scenarios() -> Vec<(&'static str, Assembly)> {
 /// Every statement of every policy document in a template (identity and resource).
 fn statements(template: &Json) -> Vec<Json> {
     let mut found = Vec::new();
-    for resource in template["Resources"].as_object().into_iter().flat_map(|map| map.values()) {
+    for resource in template["Resources"]
+        .as_object()
+        .into_iter()
+        .flat_map(|map| map.values())
+    {
         let properties = &resource["Properties"];
         for key in ["PolicyDocument", "KeyPolicy", "AssumeRolePolicyDocument"] {
             if let Some(list) = properties[key]["Statement"].as_array() {
@@ -346,17 +432,28 @@ fn sub_text(value: &Json) -> Option<String> {
 fn every_role_named_in_a_key_or_bucket_policy_is_created_by_a_bootstrap_stack() {
     for (scenario, assembly) in all_scenarios() {
         let mut created = Vec::new();
-        for stack in assembly.stacks.iter().filter(|stack| stack.name.ends_with("-bootstrap")) {
+        for stack in assembly
+            .stacks
+            .iter()
+            .filter(|stack| stack.name.ends_with("-bootstrap"))
+        {
             let template: Json = serde_json::from_str(&stack.body).unwrap();
             for resource in template["Resources"].as_object().unwrap().values() {
                 if let Some(name) = resource["Properties"]["RoleName"].as_str() {
-                    created.push(format!("arn:${{AWS::Partition}}:iam::{}:role/{name}", stack.env.account()));
+                    created.push(format!(
+                        "arn:${{AWS::Partition}}:iam::{}:role/{name}",
+                        stack.env.account()
+                    ));
                 }
             }
         }
         assert!(!created.is_empty(), "{scenario}: no bootstrap roles");
         let mut checked = 0;
-        for stack in assembly.stacks.iter().filter(|stack| !stack.name.ends_with("-bootstrap")) {
+        for stack in assembly
+            .stacks
+            .iter()
+            .filter(|stack| !stack.name.ends_with("-bootstrap"))
+        {
             let template: Json = serde_json::from_str(&stack.body).unwrap();
             for resource in template["Resources"].as_object().unwrap().values() {
                 let document = match resource["Type"].as_str() {
@@ -366,16 +463,25 @@ fn every_role_named_in_a_key_or_bucket_policy_is_created_by_a_bootstrap_stack() 
                 };
                 for statement in document["Statement"].as_array().unwrap() {
                     for principal in as_list(&statement["Principal"]["AWS"]) {
-                        let Some(arn) = sub_text(&principal) else { continue };
+                        let Some(arn) = sub_text(&principal) else {
+                            continue;
+                        };
                         if arn.contains(":role/") {
                             checked += 1;
-                            assert!(created.contains(&arn), "{scenario}/{}: {arn} is not created by a bootstrap stack", stack.name);
+                            assert!(
+                                created.contains(&arn),
+                                "{scenario}/{}: {arn} is not created by a bootstrap stack",
+                                stack.name
+                            );
                         }
                     }
                 }
             }
         }
-        assert!(checked > 0, "{scenario}: no cross-account role in any key or bucket policy");
+        assert!(
+            checked > 0,
+            "{scenario}: no cross-account role in any key or bucket policy"
+        );
     }
 }
 
@@ -387,14 +493,26 @@ fn pass_role_always_names_roles_and_the_service() {
             let template: Json = serde_json::from_str(&stack.body).unwrap();
             for statement in statements(&template) {
                 let actions = as_list(&statement["Action"]);
-                assert!(!actions.contains(&json!("*")), "{scenario}/{}: Action * in {statement}", stack.name);
-                if actions.iter().any(|action| action == "iam:PassRole" || action == "iam:*") {
+                assert!(
+                    !actions.contains(&json!("*")),
+                    "{scenario}/{}: Action * in {statement}",
+                    stack.name
+                );
+                if actions
+                    .iter()
+                    .any(|action| action == "iam:PassRole" || action == "iam:*")
+                {
                     pass_roles += 1;
                     let resources = as_list(&statement["Resource"]);
-                    assert!(!resources.is_empty() && !resources.contains(&json!("*")), "{scenario}/{}: {statement}", stack.name);
+                    assert!(
+                        !resources.is_empty() && !resources.contains(&json!("*")),
+                        "{scenario}/{}: {statement}",
+                        stack.name
+                    );
                     assert!(
                         !statement["Condition"]["StringEquals"]["iam:PassedToService"].is_null(),
-                        "{scenario}/{}: PassRole without iam:PassedToService: {statement}", stack.name
+                        "{scenario}/{}: PassRole without iam:PassedToService: {statement}",
+                        stack.name
                     );
                 }
             }
@@ -409,22 +527,45 @@ fn every_bucket_is_encrypted_versioned_private_and_tls_only() {
         for stack in &assembly.stacks {
             let template: Json = serde_json::from_str(&stack.body).unwrap();
             let resources = template["Resources"].as_object().unwrap();
-            for (id, bucket) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::S3::Bucket") {
+            for (id, bucket) in resources
+                .iter()
+                .filter(|(_, r)| r["Type"] == "AWS::S3::Bucket")
+            {
                 let properties = &bucket["Properties"];
                 let at = format!("{scenario}/{}/{id}", stack.name);
-                assert!(properties["BucketEncryption"]["ServerSideEncryptionConfiguration"].is_array(), "{at}");
-                assert_eq!(properties["VersioningConfiguration"]["Status"], "Enabled", "{at}");
-                for flag in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
-                    assert_eq!(properties["PublicAccessBlockConfiguration"][flag], true, "{at}: {flag}");
+                assert!(
+                    properties["BucketEncryption"]["ServerSideEncryptionConfiguration"].is_array(),
+                    "{at}"
+                );
+                assert_eq!(
+                    properties["VersioningConfiguration"]["Status"], "Enabled",
+                    "{at}"
+                );
+                for flag in [
+                    "BlockPublicAcls",
+                    "BlockPublicPolicy",
+                    "IgnorePublicAcls",
+                    "RestrictPublicBuckets",
+                ] {
+                    assert_eq!(
+                        properties["PublicAccessBlockConfiguration"][flag], true,
+                        "{at}: {flag}"
+                    );
                 }
                 assert_eq!(bucket["DeletionPolicy"], "Retain", "{at}");
                 let policy = resources
                     .values()
-                    .find(|r| r["Type"] == "AWS::S3::BucketPolicy" && r["Properties"]["Bucket"] == json!({"Ref": id}))
+                    .find(|r| {
+                        r["Type"] == "AWS::S3::BucketPolicy"
+                            && r["Properties"]["Bucket"] == json!({"Ref": id})
+                    })
                     .unwrap_or_else(|| panic!("{at}: no bucket policy"));
                 let first = &policy["Properties"]["PolicyDocument"]["Statement"][0];
                 assert_eq!(first["Effect"], "Deny", "{at}");
-                assert_eq!(first["Condition"]["Bool"]["aws:SecureTransport"], "false", "{at}");
+                assert_eq!(
+                    first["Condition"]["Bool"]["aws:SecureTransport"], "false",
+                    "{at}"
+                );
             }
         }
     }
@@ -433,7 +574,11 @@ fn every_bucket_is_encrypted_versioned_private_and_tls_only() {
 #[test]
 fn cross_region_pipelines_have_an_artifact_store_per_action_region() {
     for (scenario, assembly) in all_scenarios() {
-        let pipeline_stack = assembly.stacks.iter().find(|stack| stack.name.ends_with("-pipeline")).unwrap();
+        let pipeline_stack = assembly
+            .stacks
+            .iter()
+            .find(|stack| stack.name.ends_with("-pipeline"))
+            .unwrap();
         let template: Json = serde_json::from_str(&pipeline_stack.body).unwrap();
         let properties = &template["Resources"]["Pipeline"]["Properties"];
         let mut action_regions: Vec<String> = vec![pipeline_stack.env.region().to_owned()];
@@ -459,9 +604,16 @@ fn cross_region_pipelines_have_an_artifact_store_per_action_region() {
         store_regions.sort();
         action_regions.sort();
         assert_eq!(store_regions, action_regions, "{scenario}");
-        for region in action_regions.iter().filter(|region| *region != pipeline_stack.env.region()) {
+        for region in action_regions
+            .iter()
+            .filter(|region| *region != pipeline_stack.env.region())
+        {
             assert!(
-                assembly.stacks.iter().any(|stack| stack.role == cfsynth::app::StackRole::Support && stack.env.region() == region),
+                assembly
+                    .stacks
+                    .iter()
+                    .any(|stack| stack.role == cfsynth::app::StackRole::Support
+                        && stack.env.region() == region),
                 "{scenario}: no support stack in {region}"
             );
         }
@@ -505,14 +657,18 @@ fn artifacts_must_be_produced_before_they_are_used() {
     props.stages[1].actions.push(late);
     assert_eq!(
         wiring_errors(props),
-        ["products-api/Build/early: input artifact `pkg` is produced by `products-api/Build/package`, which does not run before this action; give this action a higher run order or move it to a later stage"]
+        [
+            "products-api/Build/early: input artifact `pkg` is produced by `products-api/Build/package`, which does not run before this action; give this action a higher run order or move it to a later stage"
+        ]
     );
 }
 
 #[test]
 fn too_many_actions_in_a_stage() {
     let mut props = fan_out();
-    let extra: Vec<Action> = (0..51).map(|index| deploy(&format!("api-{index}"), "prod-us-east-1", 1)).collect();
+    let extra: Vec<Action> = (0..51)
+        .map(|index| deploy(&format!("api-{index}"), "prod-us-east-1", 1))
+        .collect();
     props.stages[2].actions = extra;
     assert_eq!(
         wiring_errors(props),
@@ -523,7 +679,12 @@ fn too_many_actions_in_a_stage() {
 #[test]
 fn deploy_targets_need_execution_policies_and_topics_must_exist() {
     let mut props = cross_account();
-    props.targets.get_mut("test").unwrap().execution_policies.clear();
+    props
+        .targets
+        .get_mut("test")
+        .unwrap()
+        .execution_policies
+        .clear();
     props.notifications.as_mut().unwrap().topic = "release".into();
     assert_eq!(
         wiring_errors(props),
@@ -546,14 +707,33 @@ fn self_mutating_pipeline() {
     let assembly = synth(self_mutating());
     let pipeline = template(&assembly, "platform-pipeline");
     let properties = &pipeline["Resources"]["Pipeline"]["Properties"];
-    let stages: Vec<&str> = properties["Stages"].as_array().unwrap().iter().map(|stage| stage["Name"].as_str().unwrap()).collect();
-    assert_eq!(stages, ["Source", "Synth", "UpdatePipeline", "Build", "Test", "Prod"]);
+    let stages: Vec<&str> = properties["Stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|stage| stage["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        ["Source", "Synth", "UpdatePipeline", "Build", "Test", "Prod"]
+    );
     assert_eq!(properties["RestartExecutionOnUpdate"], true);
     let update = &properties["Stages"][2]["Actions"][0]["Configuration"];
-    assert_eq!(update["StackName"], "platform-pipeline", "updates only its own stack");
-    assert_eq!(update["TemplatePath"], "synth::platform-pipeline-111111111111-us-east-1.template.json");
     assert_eq!(
-        assembly.stacks.iter().find(|stack| stack.name == "platform-pipeline").unwrap().template_file,
+        update["StackName"], "platform-pipeline",
+        "updates only its own stack"
+    );
+    assert_eq!(
+        update["TemplatePath"],
+        "synth::platform-pipeline-111111111111-us-east-1.template.json"
+    );
+    assert_eq!(
+        assembly
+            .stacks
+            .iter()
+            .find(|stack| stack.name == "platform-pipeline")
+            .unwrap()
+            .template_file,
         "platform-pipeline-111111111111-us-east-1.template.json",
         "the template path the pipeline updates from is the file synth writes"
     );

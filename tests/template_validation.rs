@@ -44,13 +44,23 @@ fn a_valid_template_passes_and_renders_identically_twice() {
     template.add_condition("IsNotProd", not(condition("IsProd")));
     template.mappings.insert(
         "Sizes".into(),
-        IndexMap::from([("prod".into(), IndexMap::from([("Name".into(), json!("big"))]))]),
+        IndexMap::from([(
+            "prod".into(),
+            IndexMap::from([("Name".into(), json!("big"))]),
+        )]),
     );
-    let topic_id = template.add_resource("Topic", topic(find_in_map::<String>("Sizes", "prod", "Name")));
+    let topic_id = template.add_resource(
+        "Topic",
+        topic(find_in_map::<String>("Sizes", "prod", "Name")),
+    );
     template.add_resource(
         "Other",
-        topic(if_::<String>("IsProd", sub("${Topic.TopicName}-${AWS::Region}"), aws::no_value()))
-            .depends_on("Topic"),
+        topic(if_::<String>(
+            "IsProd",
+            sub("${Topic.TopicName}-${AWS::Region}"),
+            aws::no_value(),
+        ))
+        .depends_on("Topic"),
     );
     template.add_output(
         "TopicArn",
@@ -59,21 +69,32 @@ fn a_valid_template_passes_and_renders_identically_twice() {
     assert_eq!(messages(&template), Vec::<String>::new());
     let first = template.to_json().unwrap();
     assert_eq!(first, template.clone().to_json().unwrap());
-    assert_eq!(template.to_yaml().unwrap(), template.clone().to_yaml().unwrap());
+    assert_eq!(
+        template.to_yaml().unwrap(),
+        template.clone().to_yaml().unwrap()
+    );
 }
 
 #[test]
 fn ref_to_an_unknown_name_suggests_a_close_one() {
     let mut template = Template::new();
-    template.add_resource("ArtifactBucket", Resource::raw("AWS::S3::Bucket", Map::new()));
+    template.add_resource(
+        "ArtifactBucket",
+        Resource::raw("AWS::S3::Bucket", Map::new()),
+    );
     template.add_resource(
         "Policy",
-        Resource::raw("AWS::S3::BucketPolicy", props(json!({"Bucket": {"Ref": "ArtifactBuckt"}}))),
+        Resource::raw(
+            "AWS::S3::BucketPolicy",
+            props(json!({"Bucket": {"Ref": "ArtifactBuckt"}})),
+        ),
     );
     assert_eq!(
         messages(&template),
-        ["Resources.Policy.Properties.Bucket.Ref: `Ref` to `ArtifactBuckt`, which is not a resource, \
-          parameter or pseudo parameter of this template (did you mean `ArtifactBucket`?)"]
+        [
+            "Resources.Policy.Properties.Bucket.Ref: `Ref` to `ArtifactBuckt`, which is not a resource, \
+          parameter or pseudo parameter of this template (did you mean `ArtifactBucket`?)"
+        ]
     );
 }
 
@@ -83,7 +104,9 @@ fn sub_variables_are_checked_like_refs_and_get_atts() {
     template.add_resource("Topic", topic("x"));
     template.add_resource(
         "Copy",
-        topic(sub("${Topic.TopicNam}-${Missing}-${!Literal}-${AWS::Region}")),
+        topic(sub(
+            "${Topic.TopicNam}-${Missing}-${!Literal}-${AWS::Region}",
+        )),
     );
     template.add_resource("Local", topic(sub_with("${Name}", [("Name", "n".into())])));
     assert_eq!(
@@ -165,12 +188,27 @@ fn find_in_map_names_missing_maps_and_keys() {
     let mut template = Template::new();
     template.mappings.insert(
         "Regions".into(),
-        IndexMap::from([("us-east-1".into(), IndexMap::from([("Ami".into(), json!("ami-1"))]))]),
+        IndexMap::from([(
+            "us-east-1".into(),
+            IndexMap::from([("Ami".into(), json!("ami-1"))]),
+        )]),
     );
-    template.add_resource("A", topic(find_in_map::<String>("Regionz", "us-east-1", "Ami")));
-    template.add_resource("B", topic(find_in_map::<String>("Regions", "eu-west-1", "Ami")));
-    template.add_resource("C", topic(find_in_map::<String>("Regions", "us-east-1", "Kernel")));
-    template.add_resource("D", topic(find_in_map::<String>("Regions", aws::region(), "Ami")));
+    template.add_resource(
+        "A",
+        topic(find_in_map::<String>("Regionz", "us-east-1", "Ami")),
+    );
+    template.add_resource(
+        "B",
+        topic(find_in_map::<String>("Regions", "eu-west-1", "Ami")),
+    );
+    template.add_resource(
+        "C",
+        topic(find_in_map::<String>("Regions", "us-east-1", "Kernel")),
+    );
+    template.add_resource(
+        "D",
+        topic(find_in_map::<String>("Regions", aws::region(), "Ami")),
+    );
     assert_eq!(
         messages(&template),
         [
@@ -240,7 +278,8 @@ fn logical_ids_must_be_alphanumeric() {
     assert_eq!(
         messages(&template),
         [
-            "Parameters.Stage_Name: logical IDs must be 1 to 255 ASCII letters and digits".to_owned(),
+            "Parameters.Stage_Name: logical IDs must be 1 to 255 ASCII letters and digits"
+                .to_owned(),
             "Resources.my-bucket: logical IDs must be 1 to 255 ASCII letters and digits".to_owned(),
             "Resources.: logical IDs must be 1 to 255 ASCII letters and digits".to_owned(),
             format!("Outputs.{long}: logical IDs must be 1 to 255 ASCII letters and digits"),
@@ -277,13 +316,18 @@ fn body_size_limits_for_direct_and_s3_uploads() {
     let body = "x".repeat(51_201);
     assert_eq!(check_body_size(&body, Upload::S3), Ok(()));
     assert_eq!(
-        check_body_size(&body, Upload::Direct).unwrap_err().to_string(),
+        check_body_size(&body, Upload::Direct)
+            .unwrap_err()
+            .to_string(),
         "the template body is 51201 bytes; a direct upload allows 51200 (1 over)"
     );
     let huge = "x".repeat(1_000_010);
     assert_eq!(
         check_body_size(&huge, Upload::S3).unwrap_err(),
-        TemplateError::BodyTooLarge { bytes: 1_000_010, upload: Upload::S3 }
+        TemplateError::BodyTooLarge {
+            bytes: 1_000_010,
+            upload: Upload::S3
+        }
     );
 
     let mut template = Template::new();

@@ -53,7 +53,12 @@ pub struct AssembledStack {
 
 impl AssembledStack {
     pub(super) fn id_of(stack: &Stack) -> String {
-        format!("{}-{}-{}", stack.name, stack.env.account(), stack.env.region())
+        format!(
+            "{}-{}-{}",
+            stack.name,
+            stack.env.account(),
+            stack.env.region()
+        )
     }
 
     pub(super) fn new(stack: &Stack, body: String, dependencies: Vec<String>) -> Self {

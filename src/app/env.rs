@@ -167,7 +167,9 @@ mod tests {
         assert_eq!(env.partition(), Partition::Aws);
         assert_eq!(env.to_string(), "123456789012/eu-west-1");
         assert_eq!(
-            Environment::new("12345", "eu-west-1").unwrap_err().to_string(),
+            Environment::new("12345", "eu-west-1")
+                .unwrap_err()
+                .to_string(),
             "account id `12345` is not 12 digits"
         );
         assert_eq!(

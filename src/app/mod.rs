@@ -107,7 +107,12 @@ impl App {
 
     /// Adds a stack. A name already used in the same environment is an error (the existing
     /// stack is returned so construction can go on and report every problem).
-    pub fn add_stack(&mut self, name: impl Into<String>, env: Environment, role: StackRole) -> StackId {
+    pub fn add_stack(
+        &mut self,
+        name: impl Into<String>,
+        env: Environment,
+        role: StackRole,
+    ) -> StackId {
         let name = name.into();
         if let Some(existing) = self.find_stack(&name, &env) {
             self.errors.push(SynthError::DuplicateStack { name, env });
@@ -145,7 +150,10 @@ impl App {
 
     /// Every stack, in the order they were added.
     pub fn stacks(&self) -> impl Iterator<Item = (StackId, &Stack)> {
-        self.stacks.iter().enumerate().map(|(index, stack)| (StackId(index), stack))
+        self.stacks
+            .iter()
+            .enumerate()
+            .map(|(index, stack)| (StackId(index), stack))
     }
 
     /// Adds a resource created by the construct at `owner` (a path such as

@@ -56,7 +56,10 @@ mod tests {
     #[test]
     fn physical_names_are_lower_kebab_case() {
         assert_eq!(
-            physical_name(&["cfsynth", "Products_API", "111122223333", "eu-west-1"], 63),
+            physical_name(
+                &["cfsynth", "Products_API", "111122223333", "eu-west-1"],
+                63
+            ),
             "cfsynth-products-api-111122223333-eu-west-1"
         );
         assert_eq!(physical_name(&["abc", "def"], 5), "abc-d");

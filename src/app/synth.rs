@@ -37,7 +37,8 @@ impl App {
         for id in order {
             let stack = self.stack(id);
             let body = render_json(&stack.template.to_json_value());
-            if let Err(error) = crate::template::check_body_size(&body, crate::template::Upload::S3) {
+            if let Err(error) = crate::template::check_body_size(&body, crate::template::Upload::S3)
+            {
                 errors.push(SynthError::Template {
                     stack: stack.name.clone(),
                     error,
@@ -96,7 +97,12 @@ impl App {
         while !remaining.is_empty() {
             let ready = remaining
                 .iter()
-                .filter(|id| self.stack(**id).depends_on.iter().all(|dep| order.contains(dep)))
+                .filter(|id| {
+                    self.stack(**id)
+                        .depends_on
+                        .iter()
+                        .all(|dep| order.contains(dep))
+                })
                 .min_by_key(|id| (self.stack(**id).role, **id))
                 .copied();
             match ready {

@@ -9,10 +9,10 @@ pub mod codebuild;
 mod error;
 pub mod events;
 pub mod iam;
-pub mod pipeline;
 pub mod kms;
 pub mod logs;
 pub mod notifications;
+pub mod pipeline;
 pub mod s3;
 pub mod sns;
 
@@ -61,13 +61,22 @@ impl Scope {
     }
 
     /// Adds a typed resource with the logical ID `logical_id(suffix)`.
-    pub fn add<R: ResourceType>(&self, app: &mut App, suffix: &str, resource: &R) -> ResourceHandle {
+    pub fn add<R: ResourceType>(
+        &self,
+        app: &mut App,
+        suffix: &str,
+        resource: &R,
+    ) -> ResourceHandle {
         self.add_resource(app, suffix, Resource::new(resource))
     }
 
     /// Adds a resource (with attributes already set) with the logical ID `logical_id(suffix)`.
     pub fn add_resource(&self, app: &mut App, suffix: &str, resource: Resource) -> ResourceHandle {
-        let owner = if self.path.is_empty() { suffix } else { &self.path };
+        let owner = if self.path.is_empty() {
+            suffix
+        } else {
+            &self.path
+        };
         let owner = owner.to_owned();
         app.add_resource(self.stack, &owner, self.logical_id(suffix), resource)
     }

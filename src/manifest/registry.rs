@@ -37,12 +37,11 @@ pub struct Build {
 impl Build {
     /// Synthesizes the app unless there are errors already; synthesis errors point into
     /// the manifests where possible. On failure, every diagnostic is returned (warnings
-    /// too); on success, warnings stay in [`Build::diagnostics`] for the caller to show
-    /// first.
+    /// too); on success nothing is: show [`Build::diagnostics`] (warnings) before calling
+    /// this.
     pub fn synth(self) -> Result<Assembly, Diagnostics> {
         let mut diagnostics = self.diagnostics;
         if diagnostics.has_errors() {
-            diagnostics.sort();
             return Err(diagnostics);
         }
         match self.app.synth() {
@@ -101,7 +100,7 @@ impl Registry {
     }
 
     /// Reads every document and builds it into a new app: every document is declared,
-    /// then every document is built, and every problem is collected.
+    /// then every document is built, and every problem is collected (sorted by position).
     pub fn build(&self, manifests: &Manifests) -> Build {
         let mut diagnostics = manifests.diagnostics().clone();
         let mut cx = BuildContext::new(self);
@@ -139,6 +138,7 @@ impl Registry {
         for document in &documents {
             diagnostics.extend(document.build(&mut cx));
         }
+        diagnostics.sort();
         let (app, origins) = cx.finish();
         Build {
             app,

@@ -168,8 +168,7 @@ fn scalar_string(text: &str) -> String {
 
 fn is_plain_safe(text: &str) -> bool {
     const RESERVED: [&str; 14] = [
-        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "none", "nan", "inf",
-        "=",
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "none", "nan", "inf", "=",
     ];
     let mut chars = text.chars();
     let Some(first) = chars.next() else {
@@ -229,20 +228,41 @@ Resources:
     #[test]
     fn strings_that_yaml_would_misread_are_quoted() {
         for text in [
-            "yes", "No", "true", "null", "~", "123", "1.5", "", " lead", "a: b", "#x", "*", "-",
-            "a:", "key: value", "@x", "2010-09-09",
+            "yes",
+            "No",
+            "true",
+            "null",
+            "~",
+            "123",
+            "1.5",
+            "",
+            " lead",
+            "a: b",
+            "#x",
+            "*",
+            "-",
+            "a:",
+            "key: value",
+            "@x",
+            "2010-09-09",
         ] {
             let rendered = scalar_string(text);
             assert!(rendered.starts_with('"'), "{text:?} rendered as {rendered}");
         }
-        for text in ["AWS::S3::Bucket", "arn:aws:s3:::bucket/*", "aws:kms", "Fn::Sub"] {
+        for text in [
+            "AWS::S3::Bucket",
+            "arn:aws:s3:::bucket/*",
+            "aws:kms",
+            "Fn::Sub",
+        ] {
             assert_eq!(scalar_string(text), text);
         }
     }
 
     #[test]
     fn multi_line_strings_become_literal_blocks() {
-        let value = json!({"BuildSpec": "version: 0.2\nphases:\n  build:\n\n    commands: [make]\n"});
+        let value =
+            json!({"BuildSpec": "version: 0.2\nphases:\n  build:\n\n    commands: [make]\n"});
         assert_eq!(
             render_yaml(&value),
             "BuildSpec: |\n  version: 0.2\n  phases:\n    build:\n\n      commands: [make]\n"

@@ -396,7 +396,10 @@ mod tests {
             json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}"})
         );
         assert_eq!(
-            node(sub_with("${Name}-logs", [("Name", Val::from(ref_::<String>("P")))])),
+            node(sub_with(
+                "${Name}-logs",
+                [("Name", Val::from(ref_::<String>("P")))]
+            )),
             json!({"Fn::Sub": ["${Name}-logs", {"Name": {"Ref": "P"}}]})
         );
     }
@@ -404,7 +407,10 @@ mod tests {
     #[test]
     fn join_of_literals_and_expressions() {
         let parts = Val::list(["arn:", "x"]);
-        assert_eq!(node(join("", parts)), json!({"Fn::Join": ["", ["arn:", "x"]]}));
+        assert_eq!(
+            node(join("", parts)),
+            json!({"Fn::Join": ["", ["arn:", "x"]]})
+        );
         let mixed: List<String> = vec!["a".into(), aws::region().into()];
         assert_eq!(
             node(join("-", mixed)),
@@ -499,6 +505,9 @@ mod tests {
         let literal: Val<i64> = 5.into();
         let expression: Val<i64> = ref_::<i64>("Size").into();
         assert_eq!(serde_json::to_value(&literal).unwrap(), json!(5));
-        assert_eq!(serde_json::to_value(&expression).unwrap(), json!({"Ref": "Size"}));
+        assert_eq!(
+            serde_json::to_value(&expression).unwrap(),
+            json!({"Ref": "Size"})
+        );
     }
 }

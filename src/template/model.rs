@@ -63,7 +63,11 @@ impl Template {
     }
 
     /// Adds (or replaces) a resource and returns its handle.
-    pub fn add_resource(&mut self, logical_id: impl Into<String>, resource: Resource) -> ResourceId {
+    pub fn add_resource(
+        &mut self,
+        logical_id: impl Into<String>,
+        resource: Resource,
+    ) -> ResourceId {
         let logical_id = logical_id.into();
         self.resources.insert(logical_id.clone(), resource);
         ResourceId::new(logical_id)

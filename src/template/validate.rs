@@ -250,8 +250,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -314,10 +314,22 @@ impl Checker<'_> {
     fn check_sections(&mut self) {
         let template = self.template;
         let sections: [(&'static str, Vec<&String>, usize); 5] = [
-            ("Parameters", template.parameters.keys().collect(), MAX_PARAMETERS),
+            (
+                "Parameters",
+                template.parameters.keys().collect(),
+                MAX_PARAMETERS,
+            ),
             ("Mappings", template.mappings.keys().collect(), MAX_MAPPINGS),
-            ("Conditions", template.conditions.keys().collect(), usize::MAX),
-            ("Resources", template.resources.keys().collect(), MAX_RESOURCES),
+            (
+                "Conditions",
+                template.conditions.keys().collect(),
+                usize::MAX,
+            ),
+            (
+                "Resources",
+                template.resources.keys().collect(),
+                MAX_RESOURCES,
+            ),
             ("Outputs", template.outputs.keys().collect(), MAX_OUTPUTS),
         ];
         for (section, ids, limit) in sections {
@@ -360,12 +372,18 @@ impl Checker<'_> {
                     self.errors.push(TemplateError::UnknownDependsOn {
                         at: at.key("DependsOn").index(index),
                         target: target.clone(),
-                        suggestion: closest(target, self.template.resources.keys().map(String::as_str)),
+                        suggestion: closest(
+                            target,
+                            self.template.resources.keys().map(String::as_str),
+                        ),
                     });
                 }
             }
             for (key, value) in [
-                ("Properties", Some(Json::Object(resource.properties.clone()))),
+                (
+                    "Properties",
+                    Some(Json::Object(resource.properties.clone())),
+                ),
                 ("Metadata", resource.metadata.clone()),
                 ("CreationPolicy", resource.creation_policy.clone()),
                 ("UpdatePolicy", resource.update_policy.clone()),
@@ -387,7 +405,12 @@ impl Checker<'_> {
             self.walk(&value, &at.key("Value"), Scope::Everything, None);
             if let Some(export) = &output.export {
                 let export = serde_json::to_value(export).unwrap_or(Json::Null);
-                self.walk(&export, &at.key("Export").key("Name"), Scope::Everything, None);
+                self.walk(
+                    &export,
+                    &at.key("Export").key("Name"),
+                    Scope::Everything,
+                    None,
+                );
             }
         }
     }
@@ -454,7 +477,11 @@ impl Checker<'_> {
                     self.walk(if_true, &at.index(1), scope, owner);
                     self.walk(if_false, &at.index(2), scope, owner);
                 }
-                _ => self.malformed(at, function, "[condition name, value if true, value if false]"),
+                _ => self.malformed(
+                    at,
+                    function,
+                    "[condition name, value if true, value if false]",
+                ),
             },
             "Fn::And" | "Fn::Or" => match argument.as_array() {
                 Some(conditions) if (2..=10).contains(&conditions.len()) => {
@@ -493,12 +520,21 @@ impl Checker<'_> {
         }
     }
 
-    fn walk_conditions(&mut self, conditions: &[Json], at: &Location, scope: Scope, owner: Option<&str>) {
+    fn walk_conditions(
+        &mut self,
+        conditions: &[Json],
+        at: &Location,
+        scope: Scope,
+        owner: Option<&str>,
+    ) {
         for (index, condition) in conditions.iter().enumerate() {
             let at = at.index(index);
             // `{"Condition": name}` is a reference only inside condition functions; elsewhere
             // a property may well be called `Condition`.
-            match condition.as_object().and_then(|map| map.get("Condition").filter(|_| map.len() == 1)) {
+            match condition
+                .as_object()
+                .and_then(|map| map.get("Condition").filter(|_| map.len() == 1))
+            {
                 Some(Json::String(name)) => self.check_condition_name(name, &at.key("Condition")),
                 _ => self.walk(condition, &at, scope, owner),
             }
@@ -555,7 +591,9 @@ impl Checker<'_> {
     fn check_get_att(&mut self, argument: &Json, at: &Location, scope: Scope, owner: Option<&str>) {
         let (target, attribute) = match argument {
             Json::Array(parts) => match parts.as_slice() {
-                [Json::String(target), Json::String(attribute)] => (target.as_str(), Some(attribute.as_str())),
+                [Json::String(target), Json::String(attribute)] => {
+                    (target.as_str(), Some(attribute.as_str()))
+                }
                 [Json::String(target), dynamic @ Json::Object(_)] => {
                     self.walk(dynamic, &at.index(1), scope, owner);
                     (target.as_str(), None)
@@ -611,7 +649,9 @@ impl Checker<'_> {
             Json::String(text) => (text.as_str(), None),
             Json::Array(parts) => match parts.as_slice() {
                 [Json::String(text), Json::Object(variables)] => (text.as_str(), Some(variables)),
-                _ => return self.malformed(at, "Fn::Sub", "a string, or [string, map of variables]"),
+                _ => {
+                    return self.malformed(at, "Fn::Sub", "a string, or [string, map of variables]");
+                }
             },
             _ => return self.malformed(at, "Fn::Sub", "a string, or [string, map of variables]"),
         };
@@ -633,18 +673,32 @@ impl Checker<'_> {
         }
     }
 
-    fn check_find_in_map(&mut self, argument: &Json, at: &Location, scope: Scope, owner: Option<&str>) {
+    fn check_find_in_map(
+        &mut self,
+        argument: &Json,
+        at: &Location,
+        scope: Scope,
+        owner: Option<&str>,
+    ) {
         let Some([map, top, second]) = argument.as_array().map(Vec::as_slice) else {
-            return self.malformed(at, "Fn::FindInMap", "[map name, top-level key, second-level key]");
+            return self.malformed(
+                at,
+                "Fn::FindInMap",
+                "[map name, top-level key, second-level key]",
+            );
         };
         self.walk(argument, at, scope, owner);
         let Json::String(map_name) = map else { return };
         let missing = match self.template.mappings.get(map_name) {
             None => Some(map_name.clone()),
             Some(mapping) => match (top, second) {
-                (Json::String(top), _) if !mapping.contains_key(top) => Some(format!("{map_name}.{top}")),
+                (Json::String(top), _) if !mapping.contains_key(top) => {
+                    Some(format!("{map_name}.{top}"))
+                }
                 (Json::String(top), Json::String(second))
-                    if !mapping.get(top).is_some_and(|entries| entries.contains_key(second)) =>
+                    if !mapping
+                        .get(top)
+                        .is_some_and(|entries| entries.contains_key(second)) =>
                 {
                     Some(format!("{map_name}.{top}.{second}"))
                 }
@@ -652,7 +706,10 @@ impl Checker<'_> {
             },
         };
         if let Some(path) = missing {
-            self.errors.push(TemplateError::UnknownMapping { at: at.clone(), path });
+            self.errors.push(TemplateError::UnknownMapping {
+                at: at.clone(),
+                path,
+            });
         }
     }
 

@@ -70,12 +70,18 @@ fn allowlist() -> Vec<Allowed> {
 pub fn lint(files: &[PathBuf]) -> Vec<String> {
     assert!(!files.is_empty(), "nothing to lint");
     let exe = executable();
-    assert!(exe.exists(), "{INSTALL_HINT} (looked for {})", exe.display());
+    assert!(
+        exe.exists(),
+        "{INSTALL_HINT} (looked for {})",
+        exe.display()
+    );
     let output = Command::new(&exe)
         .args(["--format", "json", "--"])
         .args(files)
         .output()
-        .unwrap_or_else(|error| panic!("{INSTALL_HINT}: running {} failed: {error}", exe.display()));
+        .unwrap_or_else(|error| {
+            panic!("{INSTALL_HINT}: running {} failed: {error}", exe.display())
+        });
     let code = output.status.code().unwrap_or(1);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

@@ -4,7 +4,6 @@ mod policy;
 mod role;
 
 pub use policy::{
-    Effect, PolicyDocument, Principal, Statement, account_root_arn, add_statement,
-    merge_statement,
+    Effect, PolicyDocument, Principal, Statement, account_root_arn, add_statement, merge_statement,
 };
 pub use role::{Grantee, ManagedPolicy, Role, RoleProps, RoleRef};

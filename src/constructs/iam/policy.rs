@@ -59,13 +59,11 @@ impl Principal {
         match self {
             Principal::Service(name) | Principal::Federated(name) => Json::String(name.clone()),
             Principal::Account(Val::Lit(id)) => account_root_arn(id).into_node(),
-            Principal::Account(Val::Expr(id)) => {
-                crate::template::sub_with(
-                    "arn:${AWS::Partition}:iam::${Account}:root",
-                    [("Account", Val::Expr(id.clone()))],
-                )
-                .into_node()
-            }
+            Principal::Account(Val::Expr(id)) => crate::template::sub_with(
+                "arn:${AWS::Partition}:iam::${Account}:root",
+                [("Account", Val::Expr(id.clone()))],
+            )
+            .into_node(),
             Principal::Arn(arn) => serde_json::to_value(arn).unwrap_or(Json::Null),
             Principal::Anyone => Json::String("*".into()),
         }
@@ -176,7 +174,10 @@ impl Serialize for Statement {
             } else {
                 let mut by_kind: IndexMap<&str, Vec<Json>> = IndexMap::new();
                 for principal in &self.principals {
-                    by_kind.entry(principal.kind()).or_default().push(principal.value());
+                    by_kind
+                        .entry(principal.kind())
+                        .or_default()
+                        .push(principal.value());
                 }
                 let principals: IndexMap<&str, Json> = by_kind
                     .into_iter()
@@ -240,8 +241,11 @@ pub fn add_statement(document: &mut Json, statement: &Statement) {
         *document = PolicyDocument::of([statement.clone()]).to_json();
         return;
     };
-    map.entry("Version").or_insert_with(|| Json::from("2012-10-17"));
-    let statements = map.entry("Statement").or_insert_with(|| Json::Array(Vec::new()));
+    map.entry("Version")
+        .or_insert_with(|| Json::from("2012-10-17"));
+    let statements = map
+        .entry("Statement")
+        .or_insert_with(|| Json::Array(Vec::new()));
     if let Json::Array(statements) = statements {
         merge_statement(statements, statement);
     }

@@ -115,8 +115,7 @@ impl Grantee for Role {
         let policy_handle = match self.default_policy_id(app) {
             Some(id) => ResourceHandle::new(self.handle.stack(), id),
             None => {
-                let mut policy =
-                    policy::Policy::new(PolicyDocument::new().to_json(), "default");
+                let mut policy = policy::Policy::new(PolicyDocument::new().to_json(), "default");
                 policy.roles = Some(Val::Lit(vec![Val::Expr(self.name())]));
                 self.scope.add(app, "RoleDefaultPolicy", &policy)
             }

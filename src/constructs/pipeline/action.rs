@@ -329,9 +329,9 @@ impl Action {
             ActionKind::EcrSource { .. } => "ECR",
             ActionKind::Build { .. } => "CodeBuild",
             ActionKind::Deploy(_) => "CloudFormation",
-            ActionKind::StackSet(StackSetDeploy { template: Some(_), .. }) => {
-                "CloudFormationStackSet"
-            }
+            ActionKind::StackSet(StackSetDeploy {
+                template: Some(_), ..
+            }) => "CloudFormationStackSet",
             ActionKind::StackSet(_) => "CloudFormationStackInstances",
             ActionKind::ServiceCatalog { .. } => "ServiceCatalog",
             ActionKind::Approval { .. } => "Manual",
@@ -444,7 +444,10 @@ impl Action {
                         .iter()
                         .map(|(name, value)| json!({"name": name, "value": value, "type": "PLAINTEXT"}))
                         .collect();
-                    set("EnvironmentVariables", json!(Json::Array(variables).to_string()));
+                    set(
+                        "EnvironmentVariables",
+                        json!(Json::Array(variables).to_string()),
+                    );
                 }
             }
             ActionKind::Deploy(deploy) => {
@@ -460,11 +463,15 @@ impl Action {
                     set("TemplateConfiguration", json!(configuration.render()));
                 }
                 if !deploy.parameter_overrides.is_empty() {
-                    let overrides = serde_json::to_string(&deploy.parameter_overrides).unwrap_or_default();
+                    let overrides =
+                        serde_json::to_string(&deploy.parameter_overrides).unwrap_or_default();
                     set("ParameterOverrides", json!(overrides));
                 }
                 if !deploy.capabilities.is_empty() {
-                    set("Capabilities", json!(join_capabilities(&deploy.capabilities)));
+                    set(
+                        "Capabilities",
+                        json!(join_capabilities(&deploy.capabilities)),
+                    );
                 }
                 if let Some(output_file) = &deploy.output_file {
                     set("OutputFileName", json!(output_file));
@@ -487,7 +494,10 @@ impl Action {
                 if stack_set.template.is_some() {
                     set("PermissionModel", json!(model));
                     if !stack_set.capabilities.is_empty() {
-                        set("Capabilities", json!(join_capabilities(&stack_set.capabilities)));
+                        set(
+                            "Capabilities",
+                            json!(join_capabilities(&stack_set.capabilities)),
+                        );
                     }
                 }
                 if let Some(tolerance) = stack_set.failure_tolerance_percentage {
@@ -507,7 +517,11 @@ impl Action {
                 set("ProductType", json!("CLOUD_FORMATION_TEMPLATE"));
                 set("ProductId", json!(product_id));
             }
-            ActionKind::Approval { topic, message, url } => {
+            ActionKind::Approval {
+                topic,
+                message,
+                url,
+            } => {
                 if let Some(topic) = topic.as_ref().and_then(|name| context.topics.get(name)) {
                     set("NotificationArn", topic.arn().into_node());
                 }
@@ -572,8 +586,11 @@ impl Action {
                 .on([arn("codecommit", repository)]),
             ],
             ActionKind::ConnectionSource { connection_arn, .. } => vec![
-                Statement::allow(["codestar-connections:UseConnection", "codeconnections:UseConnection"])
-                    .on([connection_arn.as_str()]),
+                Statement::allow([
+                    "codestar-connections:UseConnection",
+                    "codeconnections:UseConnection",
+                ])
+                .on([connection_arn.as_str()]),
             ],
             ActionKind::S3Source { bucket, key, .. } => vec![
                 Statement::allow(["s3:GetObject", "s3:GetObjectVersion"])
@@ -610,7 +627,12 @@ impl Action {
                     ])
                     .on([arn("cloudformation", &format!("stack/{}/*", deploy.stack))]),
                 ];
-                statements.extend(context.exec_role_arn.as_ref().map(pass_role_to_cloudformation));
+                statements.extend(
+                    context
+                        .exec_role_arn
+                        .as_ref()
+                        .map(pass_role_to_cloudformation),
+                );
                 statements
             }
             ActionKind::StackSet(stack_set) => vec![
@@ -626,7 +648,10 @@ impl Action {
                 ])
                 .on([
                     arn("cloudformation", &format!("stackset/{}:*", stack_set.name)),
-                    arn("cloudformation", &format!("stackset-target/{}:*", stack_set.name)),
+                    arn(
+                        "cloudformation",
+                        &format!("stackset-target/{}:*", stack_set.name),
+                    ),
                 ]),
             ],
             ActionKind::ServiceCatalog { product_id, .. } => vec![

@@ -24,17 +24,25 @@ pub fn check_stages(
     targets: &IndexSet<String>,
 ) -> Vec<ConstructError> {
     let mut errors = Vec::new();
-    let mut error = |path: String, message: String| errors.push(ConstructError::invalid(path, message));
+    let mut error =
+        |path: String, message: String| errors.push(ConstructError::invalid(path, message));
     if stages.len() < 2 {
         error(
             pipeline.to_owned(),
-            format!("a pipeline needs at least 2 stages (a source stage and one more), found {}", stages.len()),
+            format!(
+                "a pipeline needs at least 2 stages (a source stage and one more), found {}",
+                stages.len()
+            ),
         );
     }
     if stages.len() > MAX_STAGES {
         error(
             pipeline.to_owned(),
-            format!("{} stages; CodePipeline allows {MAX_STAGES} ({} over)", stages.len(), stages.len() - MAX_STAGES),
+            format!(
+                "{} stages; CodePipeline allows {MAX_STAGES} ({} over)",
+                stages.len(),
+                stages.len() - MAX_STAGES
+            ),
         );
     }
     // Artifact → the (stage index, run order, action path) that produces it.
@@ -45,11 +53,17 @@ pub fn check_stages(
     for (stage_index, stage) in stages.iter().enumerate() {
         let stage_path = format!("{pipeline}/{}", stage.name);
         if !stage_names.insert(&stage.name) {
-            error(stage_path.clone(), format!("stage name `{}` is used twice", stage.name));
+            error(
+                stage_path.clone(),
+                format!("stage name `{}` is used twice", stage.name),
+            );
         }
         check_name(&stage.name, "stage name", &stage_path, &mut error);
         if stage.actions.is_empty() {
-            error(stage_path.clone(), "a stage needs at least one action".into());
+            error(
+                stage_path.clone(),
+                "a stage needs at least one action".into(),
+            );
         }
         if stage.actions.len() > MAX_ACTIONS_PER_STAGE {
             error(
@@ -65,15 +79,33 @@ pub fn check_stages(
         for action in &stage.actions {
             let path = format!("{stage_path}/{}", action.name);
             if !action_names.insert(&action.name) {
-                error(path.clone(), format!("action name `{}` is used twice in stage `{}`", action.name, stage.name));
+                error(
+                    path.clone(),
+                    format!(
+                        "action name `{}` is used twice in stage `{}`",
+                        action.name, stage.name
+                    ),
+                );
             }
             check_name(&action.name, "action name", &path, &mut error);
             if !(1..=MAX_RUN_ORDER).contains(&action.run_order) {
-                error(path.clone(), format!("run order {} is out of range 1 to {MAX_RUN_ORDER}", action.run_order));
+                error(
+                    path.clone(),
+                    format!(
+                        "run order {} is out of range 1 to {MAX_RUN_ORDER}",
+                        action.run_order
+                    ),
+                );
             }
             match (stage_index == 0, action.is_source()) {
-                (true, false) => error(path.clone(), "the first stage may hold only source actions".into()),
-                (false, true) => error(path.clone(), "source actions belong in the first stage".into()),
+                (true, false) => error(
+                    path.clone(),
+                    "the first stage may hold only source actions".into(),
+                ),
+                (false, true) => error(
+                    path.clone(),
+                    "source actions belong in the first stage".into(),
+                ),
                 _ => {}
             }
             if let Some(target) = &action.target
@@ -92,17 +124,25 @@ pub fn check_stages(
             for output in action.outputs() {
                 check_artifact_name(output, &path, &mut error);
                 if let Some((_, _, by)) = produced.get(output) {
-                    error(path.clone(), format!("artifact `{output}` is already produced by `{by}`"));
+                    error(
+                        path.clone(),
+                        format!("artifact `{output}` is already produced by `{by}`"),
+                    );
                 } else {
                     produced.insert(output, (stage_index, action.run_order, path.clone()));
                 }
             }
             if let Some(namespace) = &action.namespace {
                 check_name(namespace, "namespace", &path, &mut error);
-                if namespaces.insert(namespace, (stage_index, action.run_order)).is_some()
+                if namespaces
+                    .insert(namespace, (stage_index, action.run_order))
+                    .is_some()
                     || BUILTIN_NAMESPACES.contains(&namespace.as_str())
                 {
-                    error(path.clone(), format!("namespace `{namespace}` is already taken"));
+                    error(
+                        path.clone(),
+                        format!("namespace `{namespace}` is already taken"),
+                    );
                 }
             }
         }
@@ -128,23 +168,37 @@ fn check_artifacts(
     if inputs.len() > max_inputs {
         error(
             path.to_owned(),
-            format!("{} input artifacts; a {} action takes at most {max_inputs}", inputs.len(), action.provider()),
+            format!(
+                "{} input artifacts; a {} action takes at most {max_inputs}",
+                inputs.len(),
+                action.provider()
+            ),
         );
     }
     if outputs.len() > max_outputs {
         error(
             path.to_owned(),
-            format!("{} output artifacts; a {} action produces at most {max_outputs}", outputs.len(), action.provider()),
+            format!(
+                "{} output artifacts; a {} action produces at most {max_outputs}",
+                outputs.len(),
+                action.provider()
+            ),
         );
     }
     if let ActionKind::Build { inputs, .. } = &action.kind
         && inputs.is_empty()
     {
-        error(path.to_owned(), "a CodeBuild action needs at least one input artifact".into());
+        error(
+            path.to_owned(),
+            "a CodeBuild action needs at least one input artifact".into(),
+        );
     }
     if let ActionKind::Deploy(deploy) = &action.kind {
         if deploy.mode.needs_template() && deploy.template.is_none() {
-            error(path.to_owned(), "this CloudFormation action mode needs a `template` (`artifact::file`)".into());
+            error(
+                path.to_owned(),
+                "this CloudFormation action mode needs a `template` (`artifact::file`)".into(),
+            );
         }
         if deploy.output_file.is_some() != deploy.output.is_some() {
             error(path.to_owned(), "`output_file` and `output` go together: name the output artifact and the file in it".into());
@@ -152,10 +206,13 @@ fn check_artifacts(
     }
     for input in inputs {
         match produced.get(input) {
-            Some((stage, run_order, _)) if earlier((*stage, *run_order), stage_index, action.run_order) => {}
+            Some((stage, run_order, _))
+                if earlier((*stage, *run_order), stage_index, action.run_order) => {}
             Some((_, _, by)) => error(
                 path.to_owned(),
-                format!("input artifact `{input}` is produced by `{by}`, which does not run before this action; give this action a higher run order or move it to a later stage"),
+                format!(
+                    "input artifact `{input}` is produced by `{by}`, which does not run before this action; give this action a higher run order or move it to a later stage"
+                ),
             ),
             None => {
                 let hint = match crate::template::closest(input, produced.keys().copied()) {
@@ -166,7 +223,10 @@ fn check_artifacts(
                         produced.keys().copied().collect::<Vec<_>>().join(", ")
                     ),
                 };
-                error(path.to_owned(), format!("input artifact `{input}` is not produced by any earlier action{hint}"));
+                error(
+                    path.to_owned(),
+                    format!("input artifact `{input}` is not produced by any earlier action{hint}"),
+                );
             }
         }
     }
@@ -182,8 +242,14 @@ fn check_variables(
 ) {
     let texts: Vec<&str> = match &action.kind {
         ActionKind::Build { env, .. } => env.values().map(String::as_str).collect(),
-        ActionKind::Deploy(deploy) => deploy.parameter_overrides.values().map(String::as_str).collect(),
-        ActionKind::Approval { message, url, .. } => message.iter().chain(url).map(String::as_str).collect(),
+        ActionKind::Deploy(deploy) => deploy
+            .parameter_overrides
+            .values()
+            .map(String::as_str)
+            .collect(),
+        ActionKind::Approval { message, url, .. } => {
+            message.iter().chain(url).map(String::as_str).collect()
+        }
         _ => Vec::new(),
     };
     for text in texts {
@@ -195,11 +261,15 @@ fn check_variables(
                 Some(at) if earlier(*at, stage_index, action.run_order) => {}
                 Some(_) => error(
                     path.to_owned(),
-                    format!("variable namespace `{namespace}` belongs to an action that does not run before this one"),
+                    format!(
+                        "variable namespace `{namespace}` belongs to an action that does not run before this one"
+                    ),
                 ),
                 None => error(
                     path.to_owned(),
-                    format!("variable namespace `{namespace}` is not declared by any earlier action"),
+                    format!(
+                        "variable namespace `{namespace}` is not declared by any earlier action"
+                    ),
                 ),
             }
         }
@@ -223,22 +293,30 @@ fn variable_namespaces(text: &str) -> Vec<&str> {
 
 fn check_name(name: &str, what: &str, path: &str, error: &mut impl FnMut(String, String)) {
     let valid = (1..=100).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !valid {
         error(
             path.to_owned(),
-            format!("{what} `{name}` must be 1 to 100 characters of letters, digits, `.`, `_`, `-` and `@`"),
+            format!(
+                "{what} `{name}` must be 1 to 100 characters of letters, digits, `.`, `_`, `-` and `@`"
+            ),
         );
     }
 }
 
 fn check_artifact_name(name: &str, path: &str, error: &mut impl FnMut(String, String)) {
     let valid = (1..=100).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
     if !valid {
         error(
             path.to_owned(),
-            format!("artifact name `{name}` must be 1 to 100 characters of letters, digits, `_` and `-`"),
+            format!(
+                "artifact name `{name}` must be 1 to 100 characters of letters, digits, `_` and `-`"
+            ),
         );
     }
 }

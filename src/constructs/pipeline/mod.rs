@@ -25,11 +25,11 @@ pub use action::{
     StackDeploy, StackSetDeploy, StackSetTargets, pass_role_to_cloudformation,
 };
 pub use check::{MAX_ACTIONS_PER_STAGE, MAX_RUN_ORDER, MAX_STAGES};
-pub use self_mutation::{SELF_TARGET, SelfMutation};
 pub use names::{
     artifact_bucket, artifact_key_alias, bootstrap_stack, deploy_role, execution_role,
     pipeline_role, pipeline_stack, support_stack,
 };
+pub use self_mutation::{SELF_TARGET, SelfMutation};
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -182,7 +182,10 @@ impl Pipeline {
         let places = Places::new(&props);
         errors.extend(names::check_lengths(
             &props.name,
-            places.regions.iter().map(|region| (props.env.account(), region.as_str())),
+            places
+                .regions
+                .iter()
+                .map(|region| (props.env.account(), region.as_str())),
         ));
         if !errors.is_empty() {
             return Err(errors);
@@ -192,7 +195,11 @@ impl Pipeline {
         let encrypted =
             props.artifact_encryption == ArtifactEncryption::Kms || places.cross_account();
         let bootstrap_stacks = targets::bootstrap_stacks(app, &props, &places, encrypted);
-        let stack = app.add_stack(names::pipeline_stack(name), tooling.clone(), StackRole::Pipeline);
+        let stack = app.add_stack(
+            names::pipeline_stack(name),
+            tooling.clone(),
+            StackRole::Pipeline,
+        );
         for bootstrap in &bootstrap_stacks {
             app.add_dependency(stack, *bootstrap);
         }
@@ -203,11 +210,18 @@ impl Pipeline {
         let props = props;
 
         // One artifact store per region: the pipeline's here, the others in support stacks.
-        let (local_bucket, local_key) = artifact_store(app, &root, &props, tooling, encrypted, &places);
+        let (local_bucket, local_key) =
+            artifact_store(app, &root, &props, tooling, encrypted, &places);
         let mut support_stacks = Vec::new();
         for region in places.regions.iter().skip(1) {
-            let Ok(env) = tooling.in_region(region) else { continue };
-            let support = app.add_stack(names::support_stack(name, region), env.clone(), StackRole::Support);
+            let Ok(env) = tooling.in_region(region) else {
+                continue;
+            };
+            let support = app.add_stack(
+                names::support_stack(name, region),
+                env.clone(),
+                StackRole::Support,
+            );
             for bootstrap in &bootstrap_stacks {
                 app.add_dependency(support, *bootstrap);
             }
@@ -253,12 +267,28 @@ impl Pipeline {
                 if let ActionKind::Build { project, .. } = &action.kind
                     && let Some(project_role) = &project.role
                 {
-                    targets::grant_store_refs(app, &props, &local_region, encrypted, project_role, true);
+                    targets::grant_store_refs(
+                        app,
+                        &props,
+                        &local_region,
+                        encrypted,
+                        project_role,
+                        true,
+                    );
                 }
                 let role_arn = remote.then(|| targets::deploy_role_arn(name, env.account()));
-                actions.push(Val::Lit(declare_action(action, &context, tooling, role_arn, props.trigger.is_some())));
+                actions.push(Val::Lit(declare_action(
+                    action,
+                    &context,
+                    tooling,
+                    role_arn,
+                    props.trigger.is_some(),
+                )));
             }
-            stages.push(Val::Lit(cfn::StageDeclaration::new(Val::Lit(actions), stage.name.as_str())));
+            stages.push(Val::Lit(cfn::StageDeclaration::new(
+                Val::Lit(actions),
+                stage.name.as_str(),
+            )));
         }
 
         let mut pipeline = cfn::Pipeline::new(role.arn(), Val::Lit(stages));
@@ -270,10 +300,16 @@ impl Pipeline {
             .iter()
             .map(|region| {
                 let store = if region == tooling.region() {
-                    store_declaration(Val::Expr(local_bucket.name()), local_key.as_ref().map(Key::arn))
+                    store_declaration(
+                        Val::Expr(local_bucket.name()),
+                        local_key.as_ref().map(Key::arn),
+                    )
                 } else {
                     let store = targets::store_ref(name, tooling.account(), region, encrypted);
-                    store_declaration(Val::Lit(store.name().to_owned()), store.key().map(|key| key.alias_arn()))
+                    store_declaration(
+                        Val::Lit(store.name().to_owned()),
+                        store.key().map(|key| key.alias_arn()),
+                    )
                 };
                 (region.clone(), store)
             })
@@ -284,12 +320,16 @@ impl Pipeline {
             pipeline.artifact_stores = Some(Val::Lit(
                 declarations
                     .into_iter()
-                    .map(|(region, store)| Val::Lit(cfn::ArtifactStoreMap::new(Val::Lit(store), region)))
+                    .map(|(region, store)| {
+                        Val::Lit(cfn::ArtifactStoreMap::new(Val::Lit(store), region))
+                    })
                     .collect(),
             ));
         }
         if !props.variables.is_empty() {
-            pipeline.variables = Some(Val::Lit(props.variables.iter().map(variable_declaration).collect()));
+            pipeline.variables = Some(Val::Lit(
+                props.variables.iter().map(variable_declaration).collect(),
+            ));
         }
         pipeline.triggers = sources::git_triggers(&props);
         let mut resource = Resource::new(&pipeline);
@@ -303,7 +343,13 @@ impl Pipeline {
         if let Some(notifications) = &props.notifications
             && let Some(topic) = topics.get(&notifications.topic)
         {
-            NotificationRule::for_pipeline(app, &root.child("notifications"), arn, &notifications.events, topic);
+            NotificationRule::for_pipeline(
+                app,
+                &root.child("notifications"),
+                arn,
+                &notifications.events,
+                topic,
+            );
         }
         Ok(Pipeline {
             stack,
@@ -339,11 +385,18 @@ fn check_references(props: &PipelineProps) -> Vec<ConstructError> {
                 Some(close) => format!(" (did you mean `{close}`?)"),
                 None => " (declare it under the pipeline's topics)".to_owned(),
             };
-            errors.push(ConstructError::invalid(path, format!("unknown topic `{topic}`{hint}")));
+            errors.push(ConstructError::invalid(
+                path,
+                format!("unknown topic `{topic}`{hint}"),
+            ));
         }
     };
     if let Some(notifications) = &props.notifications {
-        check_topic(format!("{}/notifications", props.name), &notifications.topic, &mut errors);
+        check_topic(
+            format!("{}/notifications", props.name),
+            &notifications.topic,
+            &mut errors,
+        );
     }
     for stage in &props.stages {
         for action in &stage.actions {
@@ -398,7 +451,11 @@ fn artifact_store(
             app,
             &scope,
             KeyProps {
-                description: Some(format!("Artifacts of pipeline {} in {}", props.name, env.region())),
+                description: Some(format!(
+                    "Artifacts of pipeline {} in {}",
+                    props.name,
+                    env.region()
+                )),
                 alias: Some(names::artifact_key_alias(&props.name)),
                 ..KeyProps::default()
             },
@@ -408,7 +465,11 @@ fn artifact_store(
         app,
         &scope,
         BucketProps {
-            name: Some(names::artifact_bucket(&props.name, env.account(), env.region())),
+            name: Some(names::artifact_bucket(
+                &props.name,
+                env.account(),
+                env.region(),
+            )),
             encryption: match &key {
                 Some(key) => BucketEncryption::Kms(key.clone()),
                 None => BucketEncryption::S3Managed,
@@ -429,7 +490,12 @@ fn artifact_store(
 
 /// The pipeline's topics, encrypted with the artifact key (or a key of their own), so
 /// CodeStar Notifications can publish to them.
-fn create_topics(app: &mut App, root: &Scope, props: &PipelineProps, artifact_key: Option<&Key>) -> IndexMap<String, Topic> {
+fn create_topics(
+    app: &mut App,
+    root: &Scope,
+    props: &PipelineProps,
+    artifact_key: Option<&Key>,
+) -> IndexMap<String, Topic> {
     if props.topics.is_empty() {
         return IndexMap::new();
     }
@@ -477,13 +543,12 @@ fn declare_action(
         // With V2 trigger filters, the trigger decides which pushes start the pipeline.
         *detect_changes = false;
     }
-    let action = Action { kind, ..action.clone() };
-    let type_id = cfn::ActionTypeId::new(
-        Val::Lit(action.category()),
-        "AWS",
-        action.provider(),
-        "1",
-    );
+    let action = Action {
+        kind,
+        ..action.clone()
+    };
+    let type_id =
+        cfn::ActionTypeId::new(Val::Lit(action.category()), "AWS", action.provider(), "1");
     let mut declaration = cfn::ActionDeclaration::new(Val::Lit(type_id), action.name.as_str());
     let configuration = action.configuration(context);
     if configuration.as_object().is_some_and(|map| !map.is_empty()) {

@@ -76,7 +76,9 @@ pub(super) fn add_stages(
     if props.targets.contains_key(SELF_TARGET) {
         return Err(vec![ConstructError::invalid(
             props.name.as_str(),
-            format!("the target name `{SELF_TARGET}` is reserved for self-mutation; rename the target"),
+            format!(
+                "the target name `{SELF_TARGET}` is reserved for self-mutation; rename the target"
+            ),
         )]);
     }
     let Some(source) = props
@@ -112,13 +114,21 @@ pub(super) fn add_stages(
         ProjectSource::CodePipeline(BuildSpecSource::Inline(Box::new(spec))),
         image,
     );
-    project_props.description = Some(format!("Synthesizes pipeline {} from its manifests", props.name));
+    project_props.description = Some(format!(
+        "Synthesizes pipeline {} from its manifests",
+        props.name
+    ));
     project_props.cache = Some(Cache::Local(vec![LocalCache::Custom]));
-    let project = Project::new(app, &root.child("synth"), project_props).map_err(|error| vec![error])?;
+    let project =
+        Project::new(app, &root.child("synth"), project_props).map_err(|error| vec![error])?;
 
     let stack_name = names::pipeline_stack(&props.name);
     let env = &props.env;
-    let template_file = format!("{stack_name}-{}-{}.template.json", env.account(), env.region());
+    let template_file = format!(
+        "{stack_name}-{}-{}.template.json",
+        env.account(),
+        env.region()
+    );
     let mut update = StackDeploy::create_update(
         stack_name.clone(),
         ArtifactPath {
@@ -144,8 +154,14 @@ pub(super) fn add_stages(
     props.stages.splice(
         1..1,
         [
-            Stage { name: "Synth".into(), actions: vec![synth] },
-            Stage { name: "UpdatePipeline".into(), actions: vec![self_update] },
+            Stage {
+                name: "Synth".into(),
+                actions: vec![synth],
+            },
+            Stage {
+                name: "UpdatePipeline".into(),
+                actions: vec![self_update],
+            },
         ],
     );
     props.targets.insert(
@@ -165,8 +181,16 @@ pub(super) fn add_stages(
 /// gives generated names.
 fn self_update_statements(props: &PipelineProps, stack_name: &str) -> Vec<Statement> {
     let (name, account, region) = (props.name.as_str(), props.env.account(), props.env.region());
-    let arn = |service: &str, resource: String| sub(format!("arn:${{AWS::Partition}}:{service}:{region}:{account}:{resource}"));
-    let global = |service: &str, resource: String| sub(format!("arn:${{AWS::Partition}}:{service}::{account}:{resource}"));
+    let arn = |service: &str, resource: String| {
+        sub(format!(
+            "arn:${{AWS::Partition}}:{service}:{region}:{account}:{resource}"
+        ))
+    };
+    let global = |service: &str, resource: String| {
+        sub(format!(
+            "arn:${{AWS::Partition}}:{service}::{account}:{resource}"
+        ))
+    };
     let bucket = names::artifact_bucket(name, account, region);
     vec![
         Statement::allow(["codepipeline:*"]).on([arn("codepipeline", name.to_owned())]),
@@ -200,7 +224,11 @@ fn self_update_statements(props: &PipelineProps, stack_name: &str) -> Vec<Statem
             .when(
                 "StringEquals",
                 "iam:PassedToService",
-                json!(["codepipeline.amazonaws.com", "codebuild.amazonaws.com", "events.amazonaws.com"]),
+                json!([
+                    "codepipeline.amazonaws.com",
+                    "codebuild.amazonaws.com",
+                    "events.amazonaws.com"
+                ]),
             ),
         Statement::allow(["s3:*"]).on([
             Val::Expr(sub(format!("arn:${{AWS::Partition}}:s3:::{bucket}"))),
@@ -217,15 +245,23 @@ fn self_update_statements(props: &PipelineProps, stack_name: &str) -> Vec<Statem
             "kms:UntagResource",
         ])
         .on([arn("kms", "key/*".into())])
-        .when("ForAnyValue:StringEquals", "kms:ResourceAliases", json!(names::artifact_key_alias(name))),
+        .when(
+            "ForAnyValue:StringEquals",
+            "kms:ResourceAliases",
+            json!(names::artifact_key_alias(name)),
+        ),
         Statement::allow(["codebuild:*"]).on([
             arn("codebuild", format!("project/{stack_name}-*")),
             arn("codebuild", format!("report-group/{stack_name}-*")),
         ]),
-        Statement::allow(["logs:*"]).on([arn("logs", format!("log-group:/aws/codebuild/{stack_name}-*"))]),
+        Statement::allow(["logs:*"]).on([arn(
+            "logs",
+            format!("log-group:/aws/codebuild/{stack_name}-*"),
+        )]),
         Statement::allow(["events:*"]).on([arn("events", format!("rule/{stack_name}-*"))]),
         Statement::allow(["sns:*"]).on([arn("sns", format!("{stack_name}-*"))]),
-        Statement::allow(["codestar-notifications:*"]).on([arn("codestar-notifications", "notificationrule/*".into())]),
+        Statement::allow(["codestar-notifications:*"])
+            .on([arn("codestar-notifications", "notificationrule/*".into())]),
     ]
 }
 

@@ -13,7 +13,9 @@ use crate::l1::code_pipeline::pipeline as cfn;
 use crate::template::{Expr, List, Val, sub};
 
 /// V2 triggers with the git filters, one per connection source.
-pub(super) fn git_triggers(props: &PipelineProps) -> Option<Val<List<cfn::PipelineTriggerDeclaration>>> {
+pub(super) fn git_triggers(
+    props: &PipelineProps,
+) -> Option<Val<List<cfn::PipelineTriggerDeclaration>>> {
     let trigger = props.trigger.as_ref()?;
     let triggers: List<cfn::PipelineTriggerDeclaration> = sources(props)
         .filter(|(_, kind)| matches!(kind, ActionKind::ConnectionSource { .. }))
@@ -51,7 +53,9 @@ pub(super) fn source_rules(
     pipeline_arn: &Expr<String>,
 ) -> Result<(), Vec<ConstructError>> {
     let patterns: Vec<(String, Json)> = sources(props)
-        .filter_map(|(name, kind)| event_pattern(props, kind).map(|pattern| (name.to_owned(), pattern)))
+        .filter_map(|(name, kind)| {
+            event_pattern(props, kind).map(|pattern| (name.to_owned(), pattern))
+        })
         .collect();
     if patterns.is_empty() {
         return Ok(());
@@ -78,7 +82,10 @@ pub(super) fn source_rules(
             app,
             &scope.child(&source),
             RuleProps {
-                description: Some(format!("Starts pipeline {} when source {source} changes", props.name)),
+                description: Some(format!(
+                    "Starts pipeline {} when source {source} changes",
+                    props.name
+                )),
                 event_pattern: pattern,
                 schedule: None,
                 targets: vec![target],
@@ -88,7 +95,11 @@ pub(super) fn source_rules(
             errors.push(error);
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 fn sources(props: &PipelineProps) -> impl Iterator<Item = (&str, &ActionKind)> {
@@ -103,8 +114,12 @@ fn sources(props: &PipelineProps) -> impl Iterator<Item = (&str, &ActionKind)> {
 fn event_pattern(props: &PipelineProps, kind: &ActionKind) -> Option<Json> {
     let (account, region) = (props.env.account(), props.env.region());
     match kind {
-        ActionKind::CodeCommitSource { repository, branch, .. } => {
-            let repository_arn = sub(format!("arn:${{AWS::Partition}}:codecommit:{region}:{account}:{repository}"));
+        ActionKind::CodeCommitSource {
+            repository, branch, ..
+        } => {
+            let repository_arn = sub(format!(
+                "arn:${{AWS::Partition}}:codecommit:{region}:{account}:{repository}"
+            ));
             let references = match &props.trigger {
                 Some(Trigger { tags, .. }) if !is_empty(tags) => json!({
                     "referenceType": ["tag"],
@@ -127,7 +142,9 @@ fn event_pattern(props: &PipelineProps, kind: &ActionKind) -> Option<Json> {
                 "detail": detail,
             }))
         }
-        ActionKind::EcrSource { repository, tag, .. } => Some(json!({
+        ActionKind::EcrSource {
+            repository, tag, ..
+        } => Some(json!({
             "source": ["aws.ecr"],
             "detail-type": ["ECR Image Action"],
             "detail": {
@@ -164,7 +181,9 @@ fn wildcard_filter(filter: &Filter) -> Json {
 /// Whether a CodeCommit source can express the trigger as an EventBridge pattern.
 pub(super) fn fits_event_pattern(trigger: &Trigger) -> bool {
     let one_sided = |filter: &Filter| filter.include.is_empty() || filter.exclude.is_empty();
-    one_sided(&trigger.tags) && one_sided(&trigger.branches) && (is_empty(&trigger.tags) || is_empty(&trigger.branches))
+    one_sided(&trigger.tags)
+        && one_sided(&trigger.branches)
+        && (is_empty(&trigger.tags) || is_empty(&trigger.branches))
 }
 
 fn is_empty(filter: &Filter) -> bool {

@@ -1,15 +1,17 @@
 //! Where actions run, and the roles derived for those places: bootstrap stacks in target
 //! accounts, and execution roles for targets in the pipeline's own account.
 
-use indexmap::{IndexMap, IndexSet};
 use super::action::{Action, ActionContext, ActionKind};
 use super::{PipelineProps, names};
 use crate::app::{App, Environment, StackId, StackRole};
 use crate::constructs::Scope;
-use crate::constructs::iam::{Grantee, Principal, Role, RoleProps, RoleRef, Statement, account_root_arn};
+use crate::constructs::iam::{
+    Grantee, Principal, Role, RoleProps, RoleRef, Statement, account_root_arn,
+};
 use crate::constructs::kms::KeyRef;
 use crate::constructs::s3::BucketRef;
 use crate::template::{Expr, Val};
+use indexmap::{IndexMap, IndexSet};
 
 /// The regions and accounts a pipeline's actions run in.
 pub(super) struct Places {
@@ -59,8 +61,14 @@ impl Places {
             .filter(|(_, regions)| regions.contains(region))
             .flat_map(|(account, _)| {
                 [
-                    (RoleRef::new(account.as_str(), names::deploy_role(pipeline)), true),
-                    (RoleRef::new(account.as_str(), names::execution_role(pipeline)), false),
+                    (
+                        RoleRef::new(account.as_str(), names::deploy_role(pipeline)),
+                        true,
+                    ),
+                    (
+                        RoleRef::new(account.as_str(), names::execution_role(pipeline)),
+                        false,
+                    ),
                 ]
             })
             .collect()
@@ -72,7 +80,11 @@ impl Places {
 pub(super) fn store_ref(pipeline: &str, account: &str, region: &str, encrypted: bool) -> BucketRef {
     let bucket = BucketRef::new(names::artifact_bucket(pipeline, account, region));
     if encrypted {
-        bucket.with_key(KeyRef::new(account, region, names::artifact_key_alias(pipeline)))
+        bucket.with_key(KeyRef::new(
+            account,
+            region,
+            names::artifact_key_alias(pipeline),
+        ))
     } else {
         bucket
     }
@@ -100,11 +112,18 @@ pub(super) fn grant_store_refs(
 /// One bootstrap stack per target account: the deploy role the pipeline assumes, and the
 /// CloudFormation execution role it passes, with exactly the permissions the actions in
 /// that account need.
-pub(super) fn bootstrap_stacks(app: &mut App, props: &PipelineProps, places: &Places, encrypted: bool) -> Vec<StackId> {
+pub(super) fn bootstrap_stacks(
+    app: &mut App,
+    props: &PipelineProps,
+    places: &Places,
+    encrypted: bool,
+) -> Vec<StackId> {
     let name = props.name.as_str();
     let mut stacks = Vec::new();
     for (account, regions) in &places.remote {
-        let Some(first_region) = regions.first() else { continue };
+        let Some(first_region) = regions.first() else {
+            continue;
+        };
         let Some(env) = props
             .targets
             .values()
@@ -146,8 +165,13 @@ pub(super) fn bootstrap_stacks(app: &mut App, props: &PipelineProps, places: &Pl
             RoleProps {
                 assumed_by: vec![Principal::service("cloudformation.amazonaws.com")],
                 name: Some(names::execution_role(name)),
-                description: Some(format!("Used by CloudFormation for the stacks pipeline {name} deploys")),
-                managed_policy_arns: policies.into_iter().map(|arn| Val::Lit(arn.clone())).collect(),
+                description: Some(format!(
+                    "Used by CloudFormation for the stacks pipeline {name} deploys"
+                )),
+                managed_policy_arns: policies
+                    .into_iter()
+                    .map(|arn| Val::Lit(arn.clone()))
+                    .collect(),
                 ..RoleProps::default()
             },
         );
@@ -167,7 +191,8 @@ pub(super) fn bootstrap_stacks(app: &mut App, props: &PipelineProps, places: &Pl
             }
             let context = ActionContext {
                 env: &action_env,
-                exec_role_arn: matches!(action.kind, ActionKind::Deploy(_)).then(|| execution.arn()),
+                exec_role_arn: matches!(action.kind, ActionKind::Deploy(_))
+                    .then(|| execution.arn()),
                 topics: &no_topics,
             };
             for statement in action.permissions(&context) {
@@ -195,9 +220,15 @@ pub(super) fn local_execution_roles(
             continue;
         }
         let deployed_by = |action: &&Action| {
-            matches!(action.kind, ActionKind::Deploy(_)) && action.target.as_deref() == Some(target_name.as_str())
+            matches!(action.kind, ActionKind::Deploy(_))
+                && action.target.as_deref() == Some(target_name.as_str())
         };
-        if !props.stages.iter().flat_map(|stage| &stage.actions).any(|action| deployed_by(&action)) {
+        if !props
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.actions)
+            .any(|action| deployed_by(&action))
+        {
             continue;
         }
         let role = Role::new(
@@ -205,8 +236,15 @@ pub(super) fn local_execution_roles(
             &root.child("targets").child(target_name),
             RoleProps {
                 assumed_by: vec![Principal::service("cloudformation.amazonaws.com")],
-                description: Some(format!("Used by CloudFormation for target {target_name} of pipeline {}", props.name)),
-                managed_policy_arns: target.execution_policies.iter().map(|arn| Val::Lit(arn.clone())).collect(),
+                description: Some(format!(
+                    "Used by CloudFormation for target {target_name} of pipeline {}",
+                    props.name
+                )),
+                managed_policy_arns: target
+                    .execution_policies
+                    .iter()
+                    .map(|arn| Val::Lit(arn.clone()))
+                    .collect(),
                 ..RoleProps::default()
             },
         );
@@ -245,7 +283,10 @@ pub(super) fn deploy_role_arn(pipeline: &str, account: &str) -> Expr<String> {
 }
 
 /// `sts:AssumeRole` on exactly the deploy roles of `accounts`.
-pub(super) fn assume_deploy_roles<'a>(pipeline: &str, accounts: impl IntoIterator<Item = &'a String>) -> Option<Statement> {
+pub(super) fn assume_deploy_roles<'a>(
+    pipeline: &str,
+    accounts: impl IntoIterator<Item = &'a String>,
+) -> Option<Statement> {
     let arns: Vec<Expr<String>> = accounts
         .into_iter()
         .map(|account| deploy_role_arn(pipeline, account))
