@@ -271,6 +271,7 @@ fn add_private_bucket(template: &mut Template, id: &str, key: &ResourceId) -> Re
     bucket
 }
 
+/// Object ownership that disables ACLs.
 fn bucket_owner_enforced() -> cfsynth::l1::s3::bucket::OwnershipControls {
     use cfsynth::l1::s3::bucket::{ObjectOwnership, OwnershipControls, OwnershipControlsRule};
     OwnershipControls::new(list([OwnershipControlsRule {
@@ -278,6 +279,7 @@ fn bucket_owner_enforced() -> cfsynth::l1::s3::bucket::OwnershipControls {
     }]))
 }
 
+/// Every public access block turned on.
 fn block_public_access() -> cfsynth::l1::s3::bucket::PublicAccessBlockConfiguration {
     cfsynth::l1::s3::bucket::PublicAccessBlockConfiguration {
         block_public_acls: some(true),
@@ -285,6 +287,18 @@ fn block_public_access() -> cfsynth::l1::s3::bucket::PublicAccessBlockConfigurat
         ignore_public_acls: some(true),
         restrict_public_buckets: some(true),
     }
+}
+
+/// The topic-policy statement that refuses publishing not done over TLS.
+fn deny_insecure_publishing(topic: &ResourceId) -> Json {
+    json!({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sns:Publish",
+        "Resource": topic.ref_::<String>(),
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    })
 }
 
 /// Adds an SNS topic encrypted with its own key, and a topic policy letting `publisher`
@@ -321,14 +335,7 @@ fn add_encrypted_topic(
                 "Resource": topic.ref_::<String>(),
                 "Condition": {"StringEquals": {"aws:SourceAccount": aws::account_id()}},
             }),
-            json!({
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "sns:Publish",
-                "Resource": topic.ref_::<String>(),
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }),
+            deny_insecure_publishing(&topic),
         ]),
         Val::list([topic.ref_::<String>()]),
     );
@@ -362,10 +369,10 @@ fn build_logs(log_group: &ResourceId) -> cfsynth::l1::code_build::project::LogsC
     }
 }
 
-/// The statement letting a CodeBuild role write to its log group.
-fn write_build_logs(log_group: &ResourceId) -> Json {
+/// The statement letting a role write to the streams of a log group of the template.
+fn write_logs(log_group: &ResourceId) -> Json {
     allow(
-        "WriteBuildLogs",
+        "WriteLogs",
         &["logs:CreateLogStream", "logs:PutLogEvents"],
         json!([sub(format!("${{{}.Arn}}:*", log_group.as_str()))]),
     )
@@ -474,7 +481,7 @@ mod codepipeline {
                 "codebuild.amazonaws.com",
                 "Builds the orders API from pipeline artifacts",
                 policy([
-                    write_build_logs(&log_group),
+                    write_logs(&log_group),
                     allow(
                         "ReadWriteArtifacts",
                         &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
@@ -714,7 +721,7 @@ reports:
                 "codebuild.amazonaws.com",
                 "Runs the orders API unit tests",
                 policy([
-                    write_build_logs(&log_group),
+                    write_logs(&log_group),
                     allow(
                         "ReadSourceArtifacts",
                         &["s3:GetObject", "s3:GetObjectVersion"],
@@ -1079,14 +1086,7 @@ mod sns {
                         "aws:SourceArn": arn("events:${AWS::Region}:${AWS::AccountId}:rule/*"),
                     }},
                 }),
-                json!({
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": {"AWS": "*"},
-                    "Action": "sns:Publish",
-                    "Resource": topic.ref_::<String>(),
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }),
+                deny_insecure_publishing(&topic),
             ]),
             Val::list([topic.ref_::<String>()]),
         );
@@ -2121,11 +2121,7 @@ def handler(event, context):
                 "lambda.amazonaws.com",
                 "Execution role of the orders processor",
                 policy([
-                    allow(
-                        "WriteLogs",
-                        &["logs:CreateLogStream", "logs:PutLogEvents"],
-                        json!([sub(format!("${{{}.Arn}}:*", log_group.as_str()))]),
-                    ),
+                    write_logs(&log_group),
                     allow(
                         "PublishDeadLetters",
                         &["sns:Publish"],

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use super::blueprint::{Blueprint, BuildContext, EnvPolicy, ResourceEntry, ResourceKind};
 use super::de::from_node;
 use super::document::{Document, HEADER_FIELDS, Header, check_kebab_case};
-use super::kinds::{AccountsKind, CfnResource, StackKind};
+use super::kinds::{AccountsKind, CfnResource, PipelineKind, StackKind};
 use super::load::Manifests;
 use super::located::Located;
 use super::node::{Node, Value};
@@ -69,6 +69,7 @@ impl Registry {
         let mut registry = Registry::empty();
         registry.register(AccountsKind);
         registry.register(StackKind);
+        registry.register(PipelineKind);
         registry.register_resource(CfnResource);
         registry
     }

@@ -650,7 +650,11 @@ impl Checker<'_> {
             Json::Array(parts) => match parts.as_slice() {
                 [Json::String(text), Json::Object(variables)] => (text.as_str(), Some(variables)),
                 _ => {
-                    return self.malformed(at, "Fn::Sub", "a string, or [string, map of variables]");
+                    return self.malformed(
+                        at,
+                        "Fn::Sub",
+                        "a string, or [string, map of variables]",
+                    );
                 }
             },
             _ => return self.malformed(at, "Fn::Sub", "a string, or [string, map of variables]"),

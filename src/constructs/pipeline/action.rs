@@ -114,9 +114,17 @@ impl StackDeploy {
     /// A `CREATE_UPDATE` of `stack` from `template`.
     pub fn create_update(stack: impl Into<String>, template: ArtifactPath) -> StackDeploy {
         StackDeploy {
-            mode: DeployMode::CreateUpdate,
-            stack: stack.into(),
             template: Some(template),
+            ..StackDeploy::new(DeployMode::CreateUpdate, stack)
+        }
+    }
+
+    /// A `mode` action on `stack`, with no template or options yet.
+    pub fn new(mode: DeployMode, stack: impl Into<String>) -> StackDeploy {
+        StackDeploy {
+            mode,
+            stack: stack.into(),
+            template: None,
             template_configuration: None,
             parameter_overrides: IndexMap::new(),
             capabilities: Vec::new(),

@@ -195,11 +195,11 @@ impl Pipeline {
         let encrypted =
             props.artifact_encryption == ArtifactEncryption::Kms || places.cross_account();
         let bootstrap_stacks = targets::bootstrap_stacks(app, &props, &places, encrypted);
-        let stack = app.add_stack(
-            names::pipeline_stack(name),
-            tooling.clone(),
-            StackRole::Pipeline,
-        );
+        // A caller may have created the pipeline stack already (to add build projects to it).
+        let stack_name = names::pipeline_stack(name);
+        let stack = app
+            .find_stack(&stack_name, tooling)
+            .unwrap_or_else(|| app.add_stack(stack_name, tooling.clone(), StackRole::Pipeline));
         for bootstrap in &bootstrap_stacks {
             app.add_dependency(stack, *bootstrap);
         }
