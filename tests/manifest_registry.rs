@@ -201,7 +201,7 @@ fn the_schema_has_one_entry_per_kind_and_resource_kind() {
         .iter()
         .filter_map(|kind| kind["properties"]["kind"]["const"].as_str())
         .collect();
-    assert_eq!(kinds, ["Accounts", "Stack", "Mirror"]);
+    assert_eq!(kinds, ["Accounts", "Stack", "Pipeline", "Mirror"]);
     let entries: Vec<&str> = schema["$defs"]["ResourceEntry"]["oneOf"]
         .as_array()
         .expect("oneOf")

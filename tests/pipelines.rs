@@ -642,7 +642,7 @@ fn broken_wiring_is_reported_not_synthesized() {
         wiring_errors(props),
         [
             "products-api/Build/package: input artifact `sources` is not produced by any earlier action (artifacts produced so far: src)",
-            "products-api/Test/api: unknown target `tset` (did you mean `test`?)",
+            "products-api/Test/api/target: unknown target `tset` (did you mean `test`?)",
             "products-api/Prod/api: action name `api` is used twice in stage `Prod`",
         ]
     );

@@ -1,8 +1,10 @@
 //! The extension points: [`Blueprint`] (a document `kind`) and [`ResourceKind`] (an entry
 //! of a stack's `resources:`), and the [`BuildContext`] they build into.
 
+use std::any::Any;
 use std::borrow::Cow;
 
+use indexmap::IndexMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -12,8 +14,9 @@ use super::env::{AccountBook, EnvSpec};
 use super::located::Located;
 use super::node::{Node, Value};
 use super::origins::{Origin, Origins};
-use super::registry::Registry;
+use super::registry::{AnyEntry, Registry};
 use crate::app::{App, Environment, ResourceHandle, StackId, StackRole};
+use crate::constructs::Scope;
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::template::{Resource, closest};
 
@@ -89,14 +92,49 @@ pub trait Blueprint: Send + Sync + 'static {
 }
 
 /// An entry of a stack's `resources:`, written `- <key>: {…}` (e.g. `- cfn: {…}`).
+///
+/// Entries of one stack may refer to each other by name (a bucket's `key: <kms/key name>`):
+/// an entry that has a [`name`](ResourceKind::name) can be referred to, and the entries
+/// it names in [`references`](ResourceKind::references) are built before it, whatever
+/// the order they are written in. A name the stack does not have is an error at the
+/// reference, with a suggestion. In [`build`](ResourceKind::build), an entry makes its
+/// construct available with [`BuildContext::publish`] and gets the constructs it refers
+/// to with [`BuildContext::resolve`].
 pub trait ResourceKind: Send + Sync + 'static {
     /// The entry's fields.
     type Spec: DeserializeOwned + JsonSchema;
     /// The key, e.g. `cfn` or `iam/role`.
     const KEY: &'static str;
 
+    /// The name other entries of the stack refer to this one by, if it has one.
+    fn name(_spec: &Self::Spec) -> Option<&Located<String>> {
+        None
+    }
+
+    /// The other entries of the stack this one refers to.
+    fn references(_spec: &Self::Spec) -> Vec<EntryRef<'_>> {
+        Vec::new()
+    }
+
     /// Adds the entry's resources to its stack. Returns the problems found.
     fn build(&self, entry: &ResourceEntry<Self::Spec>, cx: &mut BuildContext<'_>) -> Diagnostics;
+}
+
+/// A reference from one resource entry to another entry of its stack, by key and name
+/// (e.g. the `kms/key` named `build-cache`).
+#[derive(Clone, Copy, Debug)]
+pub struct EntryRef<'a> {
+    /// The key of the entry referred to, e.g. `kms/key`.
+    pub kind: &'static str,
+    /// The name, as written in the referring entry.
+    pub name: &'a Located<String>,
+}
+
+impl<'a> EntryRef<'a> {
+    /// A reference to the `kind` entry called `name`.
+    pub fn new(kind: &'static str, name: &'a Located<String>) -> EntryRef<'a> {
+        EntryRef { kind, name }
+    }
 }
 
 /// One parsed entry of a stack's `resources:`.
@@ -135,6 +173,9 @@ pub struct BuildContext<'r> {
     app: App,
     accounts: AccountBook,
     origins: Origins,
+    /// (stack, entry key, name) → the construct the entry published; `None` while it is
+    /// not built (or could not be).
+    entries: IndexMap<(StackId, String, String), Option<Box<dyn Any>>>,
 }
 
 impl<'r> BuildContext<'r> {
@@ -144,6 +185,7 @@ impl<'r> BuildContext<'r> {
             app: App::new(),
             accounts: AccountBook::new(),
             origins: Origins::default(),
+            entries: IndexMap::new(),
         }
     }
 
@@ -202,14 +244,98 @@ impl<'r> BuildContext<'r> {
         self.app.add_resource(stack, owner, logical_id, resource)
     }
 
-    /// Reads every entry of a stack's `resources:` with the registered resource kinds and,
-    /// when there is a stack (its environment resolved), builds them into it.
+    /// Runs `build`, which adds a construct to the stack of `scope`, and records `origin`
+    /// for every resource it added to that stack and for the construct path: synthesis
+    /// errors about those resources (logical ID collisions, bad references) then point at
+    /// the manifest entry. Returns what `build` returns.
+    pub fn construct<T>(
+        &mut self,
+        scope: &Scope,
+        origin: Origin,
+        build: impl FnOnce(&mut App) -> T,
+    ) -> T {
+        let before = self.app.stack(scope.stack).template.resources.len();
+        let built = build(&mut self.app);
+        let stack = self.app.stack(scope.stack);
+        let stack_name = stack.name().to_owned();
+        let added: Vec<String> = stack
+            .template
+            .resources
+            .keys()
+            .skip(before)
+            .cloned()
+            .collect();
+        for logical_id in added {
+            self.origins
+                .add_resource(&stack_name, &logical_id, origin.clone());
+        }
+        self.origins.add_owner(&stack_name, &scope.path, origin);
+        built
+    }
+
+    /// Makes the construct an entry built available to the entries of its stack that refer
+    /// to it (see [`BuildContext::resolve`]). The first entry of a key and name keeps it.
+    pub fn publish<S, T: Any>(&mut self, entry: &ResourceEntry<S>, name: &str, construct: T) {
+        let slot = self
+            .entries
+            .entry((entry.stack, entry.key.value.clone(), name.to_owned()))
+            .or_default();
+        if slot.is_none() {
+            *slot = Some(Box::new(construct));
+        }
+    }
+
+    /// The construct that the entry a reference names has published. `Err` with no
+    /// diagnostics when that entry has errors of its own (already reported); an error at
+    /// the reference when the stack has no such entry or its construct is not a `T`.
+    pub fn resolve<T: Any + Clone>(
+        &self,
+        stack: StackId,
+        reference: &EntryRef<'_>,
+    ) -> Result<T, Diagnostics> {
+        let key = (
+            stack,
+            reference.kind.to_owned(),
+            reference.name.value.clone(),
+        );
+        match self.entries.get(&key) {
+            Some(Some(construct)) => construct.downcast_ref::<T>().cloned().ok_or_else(|| {
+                Diagnostic::error(
+                    codes::UNKNOWN_REFERENCE,
+                    format!(
+                        "the `{}` entry `{}` cannot be used here",
+                        reference.kind, reference.name
+                    ),
+                )
+                .at(&reference.name.span)
+                .into()
+            }),
+            Some(None) => Err(Diagnostics::new()),
+            None => {
+                let names = self
+                    .entries
+                    .keys()
+                    .filter(|(id, _, _)| *id == stack)
+                    .map(|(_, kind, name)| (kind.as_str(), name.as_str()));
+                Err(unknown_reference(reference, names).into())
+            }
+        }
+    }
+
+    /// Reads every entry of a stack's `resources:` with the registered resource kinds,
+    /// checks the references between them and, when there is a stack (its environment
+    /// resolved), builds them into it: every entry after the entries it refers to, else
+    /// in the order written.
     pub fn add_resources(
         &mut self,
         stack: Option<StackId>,
         entries: &[StackResource],
     ) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
+        let mut parsed: Vec<Box<dyn AnyEntry + 'r>> = Vec::new();
+        // (key, name) of every named entry → its index in `parsed`; `None` for an entry
+        // that could not be read (references to it are not reported again).
+        let mut names: IndexMap<(&'static str, String), Option<usize>> = IndexMap::new();
         for (index, StackResource(node)) in entries.iter().enumerate() {
             let Value::Mapping(fields) = &node.value else {
                 diagnostics.push(malformed_entry(node).found(node.describe()));
@@ -238,9 +364,168 @@ impl<'r> BuildContext<'r> {
                 continue;
             };
             let path = format!("resources[{index}].{name}");
-            diagnostics.extend(kind.add(key, value, &path, stack, self));
+            match kind.parse(key, value, &path) {
+                Ok(entry) => {
+                    if let Some(name) = entry.name() {
+                        names
+                            .entry((entry.kind(), name.value.clone()))
+                            .or_insert(Some(parsed.len()));
+                    }
+                    parsed.push(entry);
+                }
+                Err(errors) => {
+                    diagnostics.extend(errors);
+                    if let Some(Value::String(name)) = value.get("name").map(|name| &name.value) {
+                        names.entry((kind.key(), name.clone())).or_insert(None);
+                    }
+                }
+            }
+        }
+        if let Some(stack) = stack {
+            for (kind, name) in names.keys() {
+                self.entries
+                    .entry((stack, (*kind).to_owned(), name.clone()))
+                    .or_default();
+            }
+        }
+        // The entries each entry refers to; `None` when a reference is unknown.
+        let mut dependencies: Vec<Option<Vec<usize>>> = Vec::with_capacity(parsed.len());
+        for entry in &parsed {
+            let mut found = Some(Vec::new());
+            for reference in entry.references() {
+                match names.get(&(reference.kind, reference.name.value.clone())) {
+                    Some(Some(index)) => found.iter_mut().for_each(|found| found.push(*index)),
+                    Some(None) => {}
+                    None => {
+                        let known = names.keys().map(|(kind, name)| (*kind, name.as_str()));
+                        diagnostics.push(unknown_reference(&reference, known));
+                        found = None;
+                    }
+                }
+            }
+            dependencies.push(found);
+        }
+        let Some(stack) = stack else {
+            return diagnostics;
+        };
+        let mut pending: Vec<Option<Box<dyn AnyEntry + 'r>>> =
+            parsed.into_iter().map(Some).collect();
+        for (entry, dependencies) in pending.iter_mut().zip(&dependencies) {
+            if dependencies.is_none() {
+                *entry = None;
+            }
+        }
+        loop {
+            // Built (or left out) entries are `None`: an entry is ready once every entry
+            // it refers to is; one that refers to itself never is.
+            let ready = pending.iter().enumerate().position(|(index, entry)| {
+                entry.is_some()
+                    && dependencies[index]
+                        .iter()
+                        .flatten()
+                        .all(|dependency| *dependency != index && pending[*dependency].is_none())
+            });
+            let Some(index) = ready else { break };
+            if let Some(entry) = pending[index].take() {
+                diagnostics.extend(entry.build(stack, self));
+            }
+        }
+        if let Some(cycle) = reference_cycle(&pending, &dependencies) {
+            diagnostics.push(cycle);
         }
         diagnostics
+    }
+}
+
+/// The error for entries left unbuilt because they refer to each other in a cycle: at the
+/// reference of the first of them (in written order) that closes it.
+fn reference_cycle(
+    pending: &[Option<Box<dyn AnyEntry + '_>>],
+    dependencies: &[Option<Vec<usize>>],
+) -> Option<Diagnostic> {
+    let start = pending.iter().position(Option::is_some)?;
+    let mut path = vec![start];
+    loop {
+        let current = *path.last()?;
+        let next = dependencies[current]
+            .iter()
+            .flatten()
+            .copied()
+            .find(|dependency| pending[*dependency].is_some())?;
+        if let Some(position) = path.iter().position(|index| *index == next) {
+            let cycle = &path[position..];
+            let entry = pending[cycle[0]].as_ref()?;
+            let target = pending[next].as_ref()?;
+            let reference = entry.references().into_iter().find(|reference| {
+                Some(reference.name.as_str()) == target.name().map(|name| name.as_str())
+                    && reference.kind == target.kind()
+            })?;
+            let names: Vec<String> = cycle
+                .iter()
+                .chain([&next])
+                .filter_map(|index| pending[*index].as_ref()?.name())
+                .map(|name| format!("`{name}`"))
+                .collect();
+            let message = match names.as_slice() {
+                [name, _] if cycle.len() == 1 => format!("the entry {name} refers to itself"),
+                _ => format!(
+                    "resource entries refer to each other in a cycle: {}",
+                    names.join(" → ")
+                ),
+            };
+            return Some(
+                Diagnostic::error(codes::REFERENCE_CYCLE, message)
+                    .at(&reference.name.span)
+                    .help("remove one of the references"),
+            );
+        }
+        path.push(next);
+    }
+}
+
+/// A reference to a name the stack has no entry of that kind for.
+fn unknown_reference<'n>(
+    reference: &EntryRef<'_>,
+    names: impl Iterator<Item = (&'n str, &'n str)>,
+) -> Diagnostic {
+    let names: Vec<(&str, &str)> = names.collect();
+    let same_kind: Vec<&str> = names
+        .iter()
+        .filter(|(kind, _)| *kind == reference.kind)
+        .map(|(_, name)| *name)
+        .collect();
+    let diagnostic = Diagnostic::error(
+        codes::UNKNOWN_REFERENCE,
+        format!(
+            "this stack has no `{}` entry named `{}`",
+            reference.kind, reference.name
+        ),
+    )
+    .at(&reference.name.span);
+    let diagnostic = if same_kind.is_empty() {
+        diagnostic.help(format!(
+            "add a `- {}: {{ name: {}, … }}` entry to the stack's resources",
+            reference.kind, reference.name
+        ))
+    } else {
+        let quoted: Vec<String> = same_kind.iter().map(|name| format!("`{name}`")).collect();
+        diagnostic
+            .expected(format!(
+                "the name of a `{}` entry: {}",
+                reference.kind,
+                quoted.join(", ")
+            ))
+            .did_you_mean(closest(reference.name, same_kind.iter().copied()))
+    };
+    match names
+        .iter()
+        .find(|(kind, name)| *name == reference.name.as_str() && *kind != reference.kind)
+    {
+        Some((kind, _)) => diagnostic.note(format!(
+            "`{}` is a `{kind}` entry, not a `{}` entry",
+            reference.name, reference.kind
+        )),
+        None => diagnostic,
     }
 }
 

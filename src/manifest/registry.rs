@@ -5,7 +5,9 @@ use indexmap::IndexMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value as Json;
 
-use super::blueprint::{Blueprint, BuildContext, EnvPolicy, ResourceEntry, ResourceKind};
+use super::blueprint::{
+    Blueprint, BuildContext, EntryRef, EnvPolicy, ResourceEntry, ResourceKind,
+};
 use super::de::from_node;
 use super::document::{Document, HEADER_FIELDS, Header, check_kebab_case};
 use super::kinds::{AccountsKind, CfnResource, PipelineKind, StackKind};
@@ -264,15 +266,28 @@ trait AnyDocument {
 
 /// A resource kind without its type.
 pub(crate) trait AnyResourceKind: Send + Sync {
-    fn add(
-        &self,
+    /// The entry key.
+    fn key(&self) -> &'static str;
+    /// Reads an entry (the value under the key at `path`).
+    fn parse<'r>(
+        &'r self,
         key: &Node,
         value: &Node,
         path: &str,
-        stack: Option<StackId>,
-        cx: &mut BuildContext<'_>,
-    ) -> Diagnostics;
+    ) -> Result<Box<dyn AnyEntry + 'r>, Diagnostics>;
     fn schema(&self, generator: &mut SchemaGenerator) -> Schema;
+}
+
+/// A parsed resource entry without its type.
+pub(crate) trait AnyEntry {
+    /// The entry key.
+    fn kind(&self) -> &'static str;
+    /// The name other entries refer to it by.
+    fn name(&self) -> Option<&Located<String>>;
+    /// The entries it refers to.
+    fn references(&self) -> Vec<EntryRef<'_>>;
+    /// Builds it into `stack`.
+    fn build(self: Box<Self>, stack: StackId, cx: &mut BuildContext<'_>) -> Diagnostics;
 }
 
 /// Erases the type of a [`Blueprint`] or [`ResourceKind`].
@@ -326,31 +341,64 @@ impl<B: Blueprint> AnyDocument for Parsed<'_, B> {
 }
 
 impl<R: ResourceKind> AnyResourceKind for Erased<R> {
-    fn add(
-        &self,
+    fn key(&self) -> &'static str {
+        R::KEY
+    }
+
+    fn parse<'r>(
+        &'r self,
         key: &Node,
         value: &Node,
         path: &str,
-        stack: Option<StackId>,
-        cx: &mut BuildContext<'_>,
-    ) -> Diagnostics {
-        let spec = match from_node(value, path, Some(key), &[]) {
-            Ok(spec) => spec,
-            Err(errors) => return errors,
-        };
-        let Some(stack) = stack else {
-            return Diagnostics::new();
-        };
-        let entry = ResourceEntry {
+    ) -> Result<Box<dyn AnyEntry + 'r>, Diagnostics> {
+        let spec = from_node(value, path, Some(key), &[])?;
+        Ok(Box::new(ParsedEntry {
+            kind: &self.0,
             key: Located::new(key.as_key().into_owned(), key.span.clone()),
             spec,
             node: value.clone(),
-            stack,
-        };
-        self.0.build(&entry, cx)
+        }))
     }
 
     fn schema(&self, generator: &mut SchemaGenerator) -> Schema {
         generator.subschema_for::<R::Spec>()
+    }
+}
+
+/// A resource entry read by its kind, not yet built.
+struct ParsedEntry<'r, R: ResourceKind> {
+    kind: &'r R,
+    key: Located<String>,
+    spec: R::Spec,
+    node: Node,
+}
+
+impl<R: ResourceKind> AnyEntry for ParsedEntry<'_, R> {
+    fn kind(&self) -> &'static str {
+        R::KEY
+    }
+
+    fn name(&self) -> Option<&Located<String>> {
+        R::name(&self.spec)
+    }
+
+    fn references(&self) -> Vec<EntryRef<'_>> {
+        R::references(&self.spec)
+    }
+
+    fn build(self: Box<Self>, stack: StackId, cx: &mut BuildContext<'_>) -> Diagnostics {
+        let ParsedEntry {
+            kind,
+            key,
+            spec,
+            node,
+        } = *self;
+        let entry = ResourceEntry {
+            key,
+            spec,
+            node,
+            stack,
+        };
+        kind.build(&entry, cx)
     }
 }

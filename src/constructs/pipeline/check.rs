@@ -117,7 +117,10 @@ pub fn check_stages(
                     None if known.is_empty() => " (the pipeline declares no targets)".to_owned(),
                     None => format!(" (known targets: {})", known.join(", ")),
                 };
-                error(path.clone(), format!("unknown target `{target}`{hint}"));
+                error(
+                    format!("{path}/target"),
+                    format!("unknown target `{target}`{hint}"),
+                );
             }
             check_artifacts(action, &path, stage_index, &produced, &mut error);
             check_variables(action, &path, stage_index, &namespaces, &mut error);

@@ -78,7 +78,7 @@ pub enum Sources {
     /// Several sources; each needs its own `name` and `output`.
     Many(Vec<SourceSpec>),
     /// A single source (action `source`, artifact `source` by default).
-    One(SourceSpec),
+    One(Box<SourceSpec>),
 }
 
 /// A source: exactly one of `codecommit`, `github` (or any CodeStar connection), `s3`, `ecr`.
@@ -589,6 +589,7 @@ impl Blueprint for PipelineKind {
         };
         let targets = builder.targets(cx);
         let Some(env) = env else {
+            builder.check_values();
             return builder.diagnostics;
         };
         let stack_name = Located::new(pipeline_stack(&doc.name), doc.name.span.clone());
@@ -669,12 +670,13 @@ impl Blueprint for PipelineKind {
 struct Builder<'d> {
     doc: &'d Document<PipelineSpec>,
     diagnostics: Diagnostics,
-    spans: IndexMap<String, Span>,
+    /// Construct path → where each construct of that path was written, in order.
+    spans: IndexMap<String, Vec<Span>>,
 }
 
 impl Builder<'_> {
     fn locate(&mut self, path: String, span: &Span) {
-        self.spans.insert(path, span.clone());
+        self.spans.entry(path).or_default().push(span.clone());
     }
 
     fn error(&mut self, span: &Span, code: &'static str, message: impl Into<String>) {
@@ -689,6 +691,9 @@ impl Builder<'_> {
             ConstructError::Invalid { construct, .. } => construct.clone(),
             _ => self.doc.name.value.clone(),
         };
+        // The most specific written place: the path itself, else its parents. A name used
+        // twice is reported where it is used the second time.
+        let duplicate = message.contains("is used twice");
         let span = (0..=path.matches('/').count())
             .map(|cut| {
                 path.rsplitn(cut + 1, '/')
@@ -696,7 +701,15 @@ impl Builder<'_> {
                     .unwrap_or(&path)
                     .to_owned()
             })
-            .find_map(|prefix| self.spans.get(&prefix).cloned())
+            .find_map(|prefix| {
+                let spans = self.spans.get(&prefix)?;
+                let span = if duplicate {
+                    spans.last()
+                } else {
+                    spans.first()
+                };
+                span.cloned()
+            })
             .unwrap_or_else(|| self.doc.name.span.clone());
         let text = message
             .strip_prefix(&format!("{path}: "))
@@ -729,7 +742,7 @@ impl Builder<'_> {
 
     fn sources(&mut self) -> Vec<Action> {
         let specs: Vec<&SourceSpec> = match &self.doc.spec.source {
-            Sources::One(source) => vec![source],
+            Sources::One(source) => vec![source.as_ref()],
             Sources::Many(sources) => sources.iter().collect(),
         };
         let mut actions = Vec::new();
@@ -816,11 +829,19 @@ impl Builder<'_> {
         spec: &ActionSpec,
         first_output: Option<&str>,
     ) -> Option<Action> {
-        let (name, order, namespace, target) = common(spec);
+        let Header {
+            name,
+            order,
+            namespace,
+            target,
+        } = Header::of(spec);
         let path = format!(
             "{}/{}/{}",
             self.doc.name.value, stage.name.value, name.value
         );
+        if let Some(target) = target {
+            self.locate(format!("{path}/target"), &target.span);
+        }
         self.locate(path, &name.span);
         let kind = match spec {
             ActionSpec::Build(build) => self.build(cx, root, stage, build, first_output, false)?,
@@ -917,22 +938,7 @@ impl Builder<'_> {
         first_output: Option<&str>,
         test: bool,
     ) -> Option<ActionKind> {
-        let image = build
-            .image
-            .as_ref()
-            .map_or("standard:7.0", |image| image.as_str());
-        let image = match Image::parse(image) {
-            Ok(image) => image,
-            Err(error) => {
-                let span = build
-                    .image
-                    .as_ref()
-                    .map_or(&build.name.span, |image| &image.span)
-                    .clone();
-                self.error(&span, codes::INVALID_VALUE, plain_message(&error));
-                return None;
-            }
-        };
+        let (image, compute) = self.image_and_compute(build)?;
         let mut props = ProjectProps::new(
             ProjectSource::CodePipeline(BuildSpecSource::File(
                 build
@@ -942,15 +948,7 @@ impl Builder<'_> {
             )),
             image,
         );
-        if let Some(compute) = &build.compute {
-            match Compute::parse(compute) {
-                Ok(parsed) => props.compute = parsed,
-                Err(error) => {
-                    self.error(&compute.span, codes::INVALID_VALUE, plain_message(&error));
-                    return None;
-                }
-            }
-        }
+        props.compute = compute;
         props.privileged = build.privileged;
         props.timeout_minutes = build.timeout;
         props.env = build
@@ -1011,6 +1009,59 @@ impl Builder<'_> {
             env: IndexMap::new(),
             test,
         })
+    }
+
+    /// The build image and compute size, each reported where written when invalid.
+    fn image_and_compute(&mut self, build: &BuildSpec) -> Option<(Image, Compute)> {
+        let written = build.image.as_ref();
+        let image = match Image::parse(written.map_or("standard:7.0", |image| image.as_str())) {
+            Ok(image) => Some(image),
+            Err(error) => {
+                let span = written
+                    .map_or(&build.name.span, |image| &image.span)
+                    .clone();
+                self.error(&span, codes::INVALID_VALUE, plain_message(&error));
+                None
+            }
+        };
+        let compute = match &build.compute {
+            None => Some(Compute::Small),
+            Some(compute) => match Compute::parse(compute) {
+                Ok(parsed) => Some(parsed),
+                Err(error) => {
+                    self.error(&compute.span, codes::INVALID_VALUE, plain_message(&error));
+                    None
+                }
+            },
+        };
+        Some((image?, compute?))
+    }
+
+    /// Checks the values that need no environment (images, compute sizes, artifact
+    /// paths, notification events), so that a document whose environment is wrong still
+    /// gets all its problems reported.
+    fn check_values(&mut self) {
+        for stage in &self.doc.spec.stages {
+            for action in &stage.actions {
+                match action {
+                    ActionSpec::Build(build) | ActionSpec::Test(build) => {
+                        self.image_and_compute(build);
+                    }
+                    ActionSpec::Deploy(deploy) => {
+                        self.artifact_path(deploy.template.as_ref());
+                        self.artifact_path(deploy.template_configuration.as_ref());
+                    }
+                    ActionSpec::Changeset(change) => {
+                        self.artifact_path(change.template.as_ref());
+                    }
+                    ActionSpec::Stackset(set) => {
+                        self.artifact_path(set.template.as_ref());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.notifications();
     }
 
     /// Parses `artifact::path`; `None` when absent, an error (and `Err`-like `None` of the
@@ -1103,35 +1154,47 @@ impl Builder<'_> {
     }
 }
 
-/// The name, run order, namespace and target every action has.
-fn common(
-    spec: &ActionSpec,
-) -> (
-    &Located<String>,
-    Option<u32>,
-    Option<&String>,
-    Option<&Located<String>>,
-) {
-    match spec {
-        ActionSpec::Build(build) | ActionSpec::Test(build) => {
-            (&build.name, build.order, build.namespace.as_ref(), None)
+/// What every action has: a name, a run order, a namespace and a target.
+struct Header<'a> {
+    name: &'a Located<String>,
+    order: Option<u32>,
+    namespace: Option<&'a String>,
+    target: Option<&'a Located<String>>,
+}
+
+impl<'a> Header<'a> {
+    fn of(spec: &'a ActionSpec) -> Header<'a> {
+        let header = |name, order, namespace: Option<&'a String>, target| Header {
+            name,
+            order,
+            namespace,
+            target,
+        };
+        match spec {
+            ActionSpec::Build(build) | ActionSpec::Test(build) => {
+                header(&build.name, build.order, build.namespace.as_ref(), None)
+            }
+            ActionSpec::Deploy(deploy) => header(
+                &deploy.name,
+                deploy.order,
+                deploy.namespace.as_ref(),
+                Some(&deploy.target),
+            ),
+            ActionSpec::Changeset(change) => {
+                header(&change.name, change.order, None, Some(&change.target))
+            }
+            ActionSpec::Stackset(set) => header(&set.name, set.order, None, None),
+            ActionSpec::Approve(approve) => header(&approve.name, approve.order, None, None),
+            ActionSpec::Invoke(invoke) => header(
+                &invoke.name,
+                invoke.order,
+                invoke.namespace.as_ref(),
+                invoke.target.as_ref(),
+            ),
+            ActionSpec::Stepfunction(step) => {
+                header(&step.name, step.order, None, step.target.as_ref())
+            }
         }
-        ActionSpec::Deploy(deploy) => (
-            &deploy.name,
-            deploy.order,
-            deploy.namespace.as_ref(),
-            Some(&deploy.target),
-        ),
-        ActionSpec::Changeset(change) => (&change.name, change.order, None, Some(&change.target)),
-        ActionSpec::Stackset(set) => (&set.name, set.order, None, None),
-        ActionSpec::Approve(approve) => (&approve.name, approve.order, None, None),
-        ActionSpec::Invoke(invoke) => (
-            &invoke.name,
-            invoke.order,
-            invoke.namespace.as_ref(),
-            invoke.target.as_ref(),
-        ),
-        ActionSpec::Stepfunction(step) => (&step.name, step.order, None, step.target.as_ref()),
     }
 }
 
