@@ -34,6 +34,9 @@
 //! | `E0306` | a CloudFormation resource type name that is not `Prefix::Service::Type` |
 //! | `E0307` | unknown resource entry in a stack's `resources` |
 //! | `E0308` | a resource entry that is not a mapping with exactly one key |
+//! | `E0309` | a resource entry that refers to a name its stack has no entry of that kind for |
+//! | `E0310` | resource entries that refer to each other in a cycle |
+//! | `E0311` | a policy statement cfsynth refuses: `iam:PassRole` on `*` or without an `iam:PassedToService` condition, or allowing every action (`*`, `service:*`) |
 //! | `E0401` | two stacks with one name in one environment |
 //! | `E0402` | two resources with one logical ID in one stack |
 //! | `E0403` | a reference across environments (accounts or regions) |
@@ -99,6 +102,12 @@ pub mod codes {
     pub const UNKNOWN_RESOURCE_KIND: &str = "E0307";
     /// A resource entry that is not a mapping with exactly one key.
     pub const MALFORMED_RESOURCE_ENTRY: &str = "E0308";
+    /// A reference to a resource entry its stack does not have.
+    pub const UNKNOWN_REFERENCE: &str = "E0309";
+    /// Resource entries that refer to each other in a cycle.
+    pub const REFERENCE_CYCLE: &str = "E0310";
+    /// A policy statement cfsynth refuses.
+    pub const INSECURE_POLICY: &str = "E0311";
     /// Two stacks with one name in one environment.
     pub const DUPLICATE_STACK: &str = "E0401";
     /// Two resources with one logical ID in one stack.

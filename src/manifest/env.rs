@@ -108,17 +108,7 @@ impl AccountBook {
     /// alias's default region. Errors point at the offending value.
     pub fn resolve(&self, env: &EnvSpec) -> Result<Environment, Diagnostics> {
         let account = &env.account;
-        let (id, default_region) = if account.bytes().all(|b| b.is_ascii_digit()) {
-            if !is_account_id(account) {
-                return Err(bad_account(account).into());
-            }
-            (account.value.clone(), None)
-        } else {
-            let Some(known) = self.aliases.get(account.as_str()) else {
-                return Err(self.unknown_alias(account).into());
-            };
-            (known.id.clone(), known.region.as_ref())
-        };
+        let (id, default_region) = self.lookup(account)?;
         let Some(region) = env.region.as_ref().or(default_region) else {
             return Err(Diagnostic::error(
                 codes::MISSING_REGION,
@@ -135,6 +125,29 @@ impl AccountBook {
             }
             .into()
         })
+    }
+
+    /// The 12-digit id of a written account: an id as written, or the id of an alias.
+    /// Errors point at the value.
+    pub fn account_id(&self, account: &Located<String>) -> Result<String, Diagnostics> {
+        Ok(self.lookup(account)?.0)
+    }
+
+    /// The id and default region of a written account.
+    fn lookup(
+        &self,
+        account: &Located<String>,
+    ) -> Result<(String, Option<&Located<String>>), Diagnostic> {
+        if account.bytes().all(|b| b.is_ascii_digit()) {
+            if !is_account_id(account) {
+                return Err(bad_account(account));
+            }
+            return Ok((account.value.clone(), None));
+        }
+        match self.aliases.get(account.as_str()) {
+            Some(known) => Ok((known.id.clone(), known.region.as_ref())),
+            None => Err(self.unknown_alias(account)),
+        }
     }
 
     fn unknown_alias(&self, account: &Located<String>) -> Diagnostic {

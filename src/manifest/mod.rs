@@ -46,7 +46,7 @@ mod schema;
 mod yaml;
 
 pub use blueprint::{
-    Blueprint, BuildContext, EnvPolicy, ResourceEntry, ResourceKind, StackResource,
+    Blueprint, BuildContext, EntryRef, EnvPolicy, ResourceEntry, ResourceKind, StackResource,
 };
 pub use document::{Document, check_kebab_case, is_kebab_case};
 pub use env::{Account, AccountBook, EnvSpec, is_account_id};

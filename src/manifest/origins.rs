@@ -37,11 +37,14 @@ impl Origin {
 }
 
 /// Stack name → where each stack of that name was written; (stack, logical ID) → where
-/// each resource with that ID was written.
+/// each resource with that ID was written; (stack, construct path) → where each construct
+/// at that path was written (a resource whose logical ID was taken is not in the stack, but
+/// its construct is known by the collision error).
 #[derive(Default)]
 pub(crate) struct Origins {
     stacks: IndexMap<String, Vec<Span>>,
     resources: IndexMap<(String, String), Vec<Origin>>,
+    owners: IndexMap<(String, String), Vec<Origin>>,
 }
 
 impl Origins {
@@ -57,6 +60,19 @@ impl Origins {
             .entry((stack.to_owned(), logical_id.to_owned()))
             .or_default()
             .push(origin);
+    }
+
+    pub fn add_owner(&mut self, stack: &str, owner: &str, origin: Origin) {
+        self.owners
+            .entry((stack.to_owned(), owner.to_owned()))
+            .or_default()
+            .push(origin);
+    }
+
+    fn owner(&self, stack: &str, owner: &str) -> &[Origin] {
+        self.owners
+            .get(&(stack.to_owned(), owner.to_owned()))
+            .map_or(&[], Vec::as_slice)
     }
 
     fn stack(&self, name: &str) -> Option<&Span> {
@@ -86,20 +102,31 @@ impl Origins {
                 }
             }
             SynthError::DuplicateLogicalId {
-                stack, logical_id, ..
+                stack,
+                logical_id,
+                first,
+                second,
             } => {
-                let origins = self.resource(stack, logical_id);
                 let message =
                     format!("stack `{stack}` has two resources with the logical ID `{logical_id}`");
                 let diagnostic = Diagnostic::error(codes::DUPLICATE_LOGICAL_ID, message)
                     .help("give one of the resources another `name`");
-                match origins {
-                    [first, .., last] => (
-                        diagnostic
-                            .note(format!("`{logical_id}` is first defined at {}", first.span)),
-                        Some(&last.span),
+                // The resource that did not get the ID is known by its construct only.
+                let origins = self.resource(stack, logical_id);
+                let first = origins
+                    .first()
+                    .or_else(|| self.owner(stack, first).first())
+                    .map(|origin| &origin.span);
+                let second = match origins {
+                    [_, .., last] => Some(&last.span),
+                    _ => self.owner(stack, second).last().map(|origin| &origin.span),
+                };
+                match (first, second) {
+                    (Some(first), Some(second)) if first != second => (
+                        diagnostic.note(format!("`{logical_id}` is first defined at {first}")),
+                        Some(second),
                     ),
-                    _ => (diagnostic, origins.first().map(|origin| &origin.span)),
+                    _ => (diagnostic, first.or(second)),
                 }
             }
             SynthError::CrossEnvironmentReference { from_stack, .. } => (

@@ -5,9 +5,7 @@ use indexmap::IndexMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value as Json;
 
-use super::blueprint::{
-    Blueprint, BuildContext, EntryRef, EnvPolicy, ResourceEntry, ResourceKind,
-};
+use super::blueprint::{Blueprint, BuildContext, EntryRef, EnvPolicy, ResourceEntry, ResourceKind};
 use super::de::from_node;
 use super::document::{Document, HEADER_FIELDS, Header, check_kebab_case};
 use super::kinds::{AccountsKind, CfnResource, PipelineKind, StackKind};
