@@ -3,6 +3,8 @@
 pub mod app;
 pub mod cli;
 pub mod constructs;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod diagnostics;
 pub mod manifest;
 pub mod template;

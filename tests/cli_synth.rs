@@ -200,5 +200,14 @@ fn schema_prints_one_schema_per_kind() {
         .iter()
         .filter_map(|kind| kind["properties"]["kind"]["const"].as_str())
         .collect();
-    assert_eq!(kinds, ["Accounts", "Stack", "Pipeline"]);
+    assert_eq!(
+        kinds,
+        [
+            "Accounts",
+            "Stack",
+            "Pipeline",
+            "Portfolio",
+            "LakePermissions"
+        ]
+    );
 }

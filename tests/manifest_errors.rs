@@ -85,7 +85,7 @@ fn documents_need_a_known_kind_and_a_kebab_case_name() {
     );
     assert_eq!(
         error.expected.as_deref(),
-        Some("one of `Accounts`, `Stack`, `Pipeline`")
+        Some("one of `Accounts`, `Stack`, `Pipeline`, `Portfolio`, `LakePermissions`")
     );
     assert_eq!(
         errors("name: api\n"),

@@ -201,12 +201,41 @@ fn the_schema_has_one_entry_per_kind_and_resource_kind() {
         .iter()
         .filter_map(|kind| kind["properties"]["kind"]["const"].as_str())
         .collect();
-    assert_eq!(kinds, ["Accounts", "Stack", "Pipeline", "Mirror"]);
+    assert_eq!(
+        kinds,
+        [
+            "Accounts",
+            "Stack",
+            "Pipeline",
+            "Portfolio",
+            "LakePermissions",
+            "Mirror"
+        ]
+    );
     let entries: Vec<&str> = schema["$defs"]["ResourceEntry"]["oneOf"]
         .as_array()
         .expect("oneOf")
         .iter()
         .filter_map(|entry| entry["required"][0].as_str())
         .collect();
-    assert_eq!(entries, ["cfn", "team/queue"]);
+    assert_eq!(
+        entries,
+        [
+            "cfn",
+            "iam/role",
+            "iam/managed-policy",
+            "kms/key",
+            "s3/bucket",
+            "sns/topic",
+            "codebuild/project",
+            "glue/database",
+            "glue/security-configuration",
+            "glue/connection",
+            "glue/job",
+            "glue/crawler",
+            "glue/workflow",
+            "glue/trigger",
+            "team/queue"
+        ]
+    );
 }

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use super::asset::{Asset, AssetKind};
 use super::env::Environment;
 use super::stack::{Stack, StackRole};
 use super::synth::parameter_defaults;
@@ -15,11 +16,53 @@ use super::synth::parameter_defaults;
 /// Version of the `assembly.json` format.
 pub const ASSEMBLY_VERSION: u32 = 1;
 
-/// Every synthesized stack, in deploy order.
+/// Every synthesized stack, in deploy order, and the assets they need.
 #[derive(Clone, PartialEq, Debug, Serialize)]
 pub struct Assembly {
     /// The stacks, dependencies first.
     pub stacks: Vec<AssembledStack>,
+    /// The files to upload before the stacks that use them deploy.
+    pub assets: Vec<AssembledAsset>,
+}
+
+/// A file that a stack needs in S3 before it deploys. `deploy` uploads `file` (in the
+/// output directory) to `s3://<bucket>/<key>` in the stack's account and region, unless
+/// an object with that key is already there (keys are content hashes).
+#[derive(Clone, PartialEq, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssembledAsset {
+    /// The SHA-256 of the content, in lowercase hex.
+    pub id: String,
+    /// What it is.
+    pub kind: AssetKind,
+    /// The id of the stack that uses it (see [`AssembledStack::id`]).
+    pub stack: String,
+    /// Where it came from: a file path, or what cfsynth synthesized.
+    pub source: String,
+    /// Its path in the output directory.
+    pub file: String,
+    /// The bucket to upload it to.
+    pub bucket: String,
+    /// The object key: `assets/<sha256>.<ext>`.
+    pub key: String,
+    /// The content.
+    #[serde(skip)]
+    pub content: Vec<u8>,
+}
+
+impl AssembledAsset {
+    pub(super) fn new(stack: &Stack, asset: &Asset) -> AssembledAsset {
+        AssembledAsset {
+            id: asset.hash().to_owned(),
+            kind: asset.kind,
+            stack: AssembledStack::id_of(stack),
+            source: asset.source.clone(),
+            file: asset.key(),
+            bucket: asset.bucket.clone(),
+            key: asset.key(),
+            content: asset.content().to_vec(),
+        }
+    }
 }
 
 /// One synthesized stack.
@@ -113,9 +156,14 @@ fn capabilities(stack: &Stack) -> Vec<&'static str> {
 }
 
 impl Assembly {
-    /// `assembly.json`: the stacks without their bodies.
+    /// `assembly.json`: the stacks without their bodies, and the assets (when there are
+    /// any) without their content.
     pub fn manifest(&self) -> String {
-        let manifest = serde_json::json!({ "version": ASSEMBLY_VERSION, "stacks": self.stacks });
+        let mut manifest =
+            serde_json::json!({ "version": ASSEMBLY_VERSION, "stacks": self.stacks });
+        if !self.assets.is_empty() {
+            manifest["assets"] = serde_json::json!(self.assets);
+        }
         crate::template::render_json(&manifest)
     }
 
@@ -144,6 +192,38 @@ impl Assembly {
         for stack in &self.stacks {
             std::fs::write(dir.join(&stack.template_file), &stack.body)?;
         }
+        self.write_assets(dir)?;
         std::fs::write(dir.join("assembly.json"), self.manifest())
+    }
+
+    /// Writes every asset under `dir/assets/`, removing the files of assets this assembly
+    /// no longer has.
+    fn write_assets(&self, dir: &Path) -> io::Result<()> {
+        let assets = dir.join("assets");
+        if assets.is_dir() {
+            for entry in std::fs::read_dir(&assets)? {
+                let path = entry?.path();
+                let stale = path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| {
+                        !self
+                            .assets
+                            .iter()
+                            .any(|asset| asset.file == format!("assets/{name}"))
+                    });
+                if stale && path.is_file() {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+        }
+        if self.assets.is_empty() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&assets)?;
+        for asset in &self.assets {
+            std::fs::write(dir.join(&asset.file), &asset.content)?;
+        }
+        Ok(())
     }
 }

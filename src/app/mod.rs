@@ -6,12 +6,14 @@
 //! every template, and emit an [`Assembly`].
 
 mod assembly;
+mod asset;
 mod env;
 mod naming;
 mod stack;
 mod synth;
 
-pub use assembly::{AssembledStack, Assembly};
+pub use assembly::{AssembledAsset, AssembledStack, Assembly};
+pub use asset::{Asset, AssetKind};
 pub use env::{EnvError, Environment, Partition, REGIONS};
 pub use naming::{logical_id, physical_name};
 pub use stack::{ResourceHandle, Stack, StackId, StackRole};
@@ -97,6 +99,7 @@ pub struct SynthErrors(pub Vec<SynthError>);
 pub struct App {
     stacks: Vec<Stack>,
     errors: Vec<SynthError>,
+    assets: Vec<(StackId, Asset)>,
 }
 
 impl App {
@@ -200,5 +203,23 @@ impl App {
     /// The environment of a stack.
     pub fn env(&self, stack: StackId) -> &Environment {
         &self.stacks[stack.0].env
+    }
+
+    /// Records a file that `stack` needs in S3 before it deploys (see [`Asset`]); the same
+    /// content added twice for one stack is recorded once. Returns its S3 key.
+    pub fn add_asset(&mut self, stack: StackId, asset: Asset) -> String {
+        let key = asset.key();
+        let known = self.assets.iter().any(|(used_by, known)| {
+            *used_by == stack && known.key() == key && known.bucket == asset.bucket
+        });
+        if !known {
+            self.assets.push((stack, asset));
+        }
+        key
+    }
+
+    /// Every asset with the stack that uses it, in the order they were added.
+    pub fn assets(&self) -> impl Iterator<Item = (StackId, &Asset)> {
+        self.assets.iter().map(|(stack, asset)| (*stack, asset))
     }
 }

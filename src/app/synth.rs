@@ -1,13 +1,16 @@
 //! Synthesis phases: resolve references → order stacks → validate → emit.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::assembly::{AssembledStack, Assembly};
+use super::assembly::{AssembledAsset, AssembledStack, Assembly};
 use super::naming::logical_id;
-use super::stack::{StackId, Token};
+use super::stack::{StackId, StackRole, Token};
 use super::{App, SynthError, SynthErrors};
-use crate::template::{Expr, Output, Template, Val, get_att, import_value, ref_, render_json};
+use crate::template::{Expr, Output, Template, Val, get_att, import_value, ref_};
 
 /// An export a referenced stack must add for a reference from another stack.
 struct ExportRequest {
@@ -36,7 +39,7 @@ impl App {
         let mut stacks = Vec::with_capacity(order.len());
         for id in order {
             let stack = self.stack(id);
-            let body = render_json(&stack.template.to_json_value());
+            let body = stack.template.render_json();
             if let Err(error) = crate::template::check_body_size(&body, crate::template::Upload::S3)
             {
                 errors.push(SynthError::Template {
@@ -52,8 +55,12 @@ impl App {
                 .collect();
             stacks.push(AssembledStack::new(stack, body, dependencies));
         }
+        let assets = self
+            .assets()
+            .map(|(stack, asset)| AssembledAsset::new(self.stack(stack), asset))
+            .collect();
         if errors.is_empty() {
-            Ok(Assembly { stacks })
+            Ok(Assembly { stacks, assets })
         } else {
             Err(SynthErrors(errors))
         }
@@ -92,31 +99,43 @@ impl App {
     /// Stacks in deploy order: dependencies first, then by role (bootstrap → support →
     /// pipeline → application), then in the order they were added.
     fn deploy_order(&self, errors: &mut Vec<SynthError>) -> Vec<StackId> {
-        let mut remaining: Vec<StackId> = self.stacks().map(|(id, _)| id).collect();
-        let mut order: Vec<StackId> = Vec::with_capacity(remaining.len());
-        while !remaining.is_empty() {
-            let ready = remaining
-                .iter()
-                .filter(|id| {
-                    self.stack(**id)
-                        .depends_on
-                        .iter()
-                        .all(|dep| order.contains(dep))
-                })
-                .min_by_key(|id| (self.stack(**id).role, **id))
-                .copied();
-            match ready {
-                Some(id) => {
-                    order.push(id);
-                    remaining.retain(|other| *other != id);
-                }
-                None => {
-                    errors.push(SynthError::StackCycle {
-                        cycle: self.stack_cycle(&remaining),
-                    });
-                    return order;
+        // Kahn's algorithm, taking the ready stack with the smallest (role, id) each time.
+        let count = self.stacks.len();
+        let mut waiting_on: Vec<usize> = self
+            .stacks
+            .iter()
+            .map(|stack| stack.depends_on.len())
+            .collect();
+        let mut dependents: Vec<Vec<StackId>> = vec![Vec::new(); count];
+        for (id, stack) in self.stacks() {
+            for dep in &stack.depends_on {
+                dependents[dep.0].push(id);
+            }
+        }
+        let mut ready: BinaryHeap<Reverse<(StackRole, StackId)>> = self
+            .stacks()
+            .filter(|(id, _)| waiting_on[id.0] == 0)
+            .map(|(id, stack)| Reverse((stack.role, id)))
+            .collect();
+        let mut order: Vec<StackId> = Vec::with_capacity(count);
+        while let Some(Reverse((_, id))) = ready.pop() {
+            order.push(id);
+            for dependent in &dependents[id.0] {
+                waiting_on[dependent.0] -= 1;
+                if waiting_on[dependent.0] == 0 {
+                    ready.push(Reverse((self.stack(*dependent).role, *dependent)));
                 }
             }
+        }
+        if order.len() < count {
+            let remaining: Vec<StackId> = self
+                .stacks()
+                .map(|(id, _)| id)
+                .filter(|id| waiting_on[id.0] > 0)
+                .collect();
+            errors.push(SynthError::StackCycle {
+                cycle: self.stack_cycle(&remaining),
+            });
         }
         order
     }

@@ -34,6 +34,16 @@ pub(super) enum Command {
     },
     /// Print the JSON Schema of manifest documents.
     Schema,
+    /// Deploy stacks through change sets: plan, diff, approval, live events, outputs.
+    #[cfg(feature = "deploy")]
+    Deploy(Box<super::deploy::DeployArgs>),
+    /// Delete the stacks of an assembly (listed first, then approved).
+    #[cfg(feature = "deploy")]
+    Destroy(super::deploy::DestroyArgs),
+    /// Make an account and region ready for deploys: staging bucket, deploy and
+    /// execution roles.
+    #[cfg(feature = "deploy")]
+    Bootstrap(super::deploy::BootstrapArgs),
 }
 
 #[derive(Args)]

@@ -1,8 +1,11 @@
 //! The command-line interface: clap arguments, then one library call per subcommand.
 //!
 //! `cfsynth synth|validate|list [PATHS…] [--format text|json]`, `cfsynth synth --out DIR`,
-//! `cfsynth schema`. Exit codes: 0 success, 1 errors in the manifests (or the output could
-//! not be written), 2 usage errors. A team crate with its own kinds builds the same CLI:
+//! `cfsynth schema`; with the `deploy` feature (on by default) also `cfsynth deploy`,
+//! `cfsynth destroy` and `cfsynth bootstrap` (see [`crate::deploy`]). Exit codes: 0
+//! success, 1 errors in the manifests (or the output could not be written, or a stack did
+//! not deploy), 2 usage errors, 130 interrupted (Ctrl-C). A team crate with its own kinds
+//! builds the same CLI:
 //!
 //! ```no_run
 //! fn main() -> std::process::ExitCode {
@@ -13,6 +16,8 @@
 //! ```
 
 mod args;
+#[cfg(feature = "deploy")]
+mod deploy;
 mod report;
 
 use std::ffi::OsString;
@@ -60,15 +65,26 @@ where
             print!("{}", crate::template::render_json(&registry.schema()));
             ExitCode::SUCCESS
         }
+        #[cfg(feature = "deploy")]
+        Command::Deploy(args) => deploy::deploy(&registry, &args),
+        #[cfg(feature = "deploy")]
+        Command::Destroy(args) => deploy::destroy(&registry, &args),
+        #[cfg(feature = "deploy")]
+        Command::Bootstrap(args) => deploy::bootstrap(&args),
     }
 }
 
-fn load(input: &Input) -> Manifests {
-    let paths = match input.paths.as_slice() {
+/// Loads the manifests at `paths` (the default folder when none).
+fn load_paths(paths: &[PathBuf]) -> Manifests {
+    let paths = match paths {
         [] => vec![PathBuf::from(DEFAULT_MANIFESTS)],
         paths => paths.to_vec(),
     };
     Manifests::load(&paths)
+}
+
+fn load(input: &Input) -> Manifests {
+    load_paths(&input.paths)
 }
 
 /// `synth` (with an output directory) and `validate` (without).

@@ -100,6 +100,12 @@ impl<'a> Reporter<'a> {
         ExitCode::SUCCESS
     }
 
+    /// Prints warnings (and any other diagnostics) on stderr, in text.
+    #[cfg(feature = "deploy")]
+    pub fn warnings(&self, diagnostics: &Diagnostics) {
+        self.print_diagnostics(diagnostics);
+    }
+
     fn print_diagnostics(&self, diagnostics: &Diagnostics) {
         if !diagnostics.is_empty() {
             eprint!("{}", render_text(diagnostics, self.sources, stderr_color()));

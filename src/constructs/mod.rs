@@ -8,12 +8,15 @@
 pub mod codebuild;
 mod error;
 pub mod events;
+pub mod glue;
 pub mod iam;
 pub mod kms;
+pub mod lakeformation;
 pub mod logs;
 pub mod notifications;
 pub mod pipeline;
 pub mod s3;
+pub mod servicecatalog;
 pub mod sns;
 
 pub use error::ConstructError;

@@ -37,6 +37,9 @@
 //! | `E0309` | a resource entry that refers to a name its stack has no entry of that kind for |
 //! | `E0310` | resource entries that refer to each other in a cycle |
 //! | `E0311` | a policy statement cfsynth refuses: `iam:PassRole` on `*` or without an `iam:PassedToService` condition, or allowing every action (`*`, `service:*`) |
+//! | `E0320` | a value given twice where each must be unique (a share account, a principal, a product or version name, a grant) |
+//! | `E0321` | a name its document does not declare (a persona, an LF-tag or a value of it, a data location) |
+//! | `E0322` | a Lake Formation permission that the kind of resource it is granted on does not take |
 //! | `E0401` | two stacks with one name in one environment |
 //! | `E0402` | two resources with one logical ID in one stack |
 //! | `E0403` | a reference across environments (accounts or regions) |
@@ -44,6 +47,12 @@
 //! | `E0405` | stacks that depend on each other in a cycle |
 //! | `E0406` | an invalid template (bad `Ref`, `GetAtt`, `DependsOn`, condition, limits, size) |
 //! | `E0501` | the output directory cannot be written |
+//!
+//! Warnings have codes of their own:
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | `W0301` | a setting that replaces an account-wide list (Lake Formation's data lake administrators) |
 
 mod json;
 mod render;
@@ -108,6 +117,12 @@ pub mod codes {
     pub const REFERENCE_CYCLE: &str = "E0310";
     /// A policy statement cfsynth refuses.
     pub const INSECURE_POLICY: &str = "E0311";
+    /// A value given twice where each must be unique.
+    pub const DUPLICATE_VALUE: &str = "E0320";
+    /// A name its document does not declare.
+    pub const UNDECLARED_NAME: &str = "E0321";
+    /// A Lake Formation permission the resource does not take.
+    pub const INVALID_PERMISSION: &str = "E0322";
     /// Two stacks with one name in one environment.
     pub const DUPLICATE_STACK: &str = "E0401";
     /// Two resources with one logical ID in one stack.
@@ -122,6 +137,8 @@ pub mod codes {
     pub const INVALID_TEMPLATE: &str = "E0406";
     /// The output directory cannot be written.
     pub const WRITE: &str = "E0501";
+    /// Warning: a setting that replaces an account-wide list.
+    pub const REPLACES_ACCOUNT_SETTING: &str = "W0301";
 }
 
 /// Where something is in a source file. Lines and columns are 1-based and count

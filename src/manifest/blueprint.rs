@@ -173,9 +173,20 @@ pub struct BuildContext<'r> {
     app: App,
     accounts: AccountBook,
     origins: Origins,
-    /// (stack, entry key, name) → the construct the entry published; `None` while it is
-    /// not built (or could not be).
-    entries: IndexMap<(StackId, String, String), Option<Box<dyn Any>>>,
+    /// (stack, entry key, name) → what that resource entry made available.
+    entries: IndexMap<(StackId, String, String), Published>,
+}
+
+/// What a named resource entry made available to the entries that refer to it.
+#[derive(Default)]
+enum Published {
+    /// Not built yet.
+    #[default]
+    Waiting,
+    /// Built without publishing a construct, or left out because of its errors.
+    Nothing,
+    /// The construct it published.
+    Construct(Box<dyn Any>),
 }
 
 impl<'r> BuildContext<'r> {
@@ -273,6 +284,48 @@ impl<'r> BuildContext<'r> {
         built
     }
 
+    /// Builds resource entries into a stack of a separate app and synthesizes it: for a
+    /// template that is not deployed as a stack of its own but used by one (e.g. the
+    /// template of a Service Catalog product). The stack starts as `template` (its
+    /// description, parameters, …) and is named `name` in messages; problems, synthesis
+    /// errors included, point into the manifests. Returns the template body (JSON) when
+    /// there are no errors, and every diagnostic (warnings too).
+    pub fn synth_detached(
+        &mut self,
+        name: &Located<String>,
+        env: Environment,
+        template: crate::template::Template,
+        entries: &[StackResource],
+    ) -> (Option<String>, Diagnostics) {
+        let app = std::mem::take(&mut self.app);
+        let origins = std::mem::take(&mut self.origins);
+        let published = std::mem::take(&mut self.entries);
+        let stack = self.add_stack(name, env, StackRole::Application);
+        self.app.stack_mut(stack).template = template;
+        let mut diagnostics = self.add_resources(Some(stack), entries);
+        let detached = std::mem::replace(&mut self.app, app);
+        let detached_origins = std::mem::replace(&mut self.origins, origins);
+        self.entries = published;
+        if diagnostics.has_errors() {
+            return (None, diagnostics);
+        }
+        match detached.synth() {
+            Ok(assembly) => (
+                assembly.stacks.into_iter().next().map(|stack| stack.body),
+                diagnostics,
+            ),
+            Err(errors) => {
+                diagnostics.extend(
+                    errors
+                        .0
+                        .iter()
+                        .map(|error| detached_origins.diagnostic(error)),
+                );
+                (None, diagnostics)
+            }
+        }
+    }
+
     /// Makes the construct an entry built available to the entries of its stack that refer
     /// to it (see [`BuildContext::resolve`]). The first entry of a key and name keeps it.
     pub fn publish<S, T: Any>(&mut self, entry: &ResourceEntry<S>, name: &str, construct: T) {
@@ -280,14 +333,28 @@ impl<'r> BuildContext<'r> {
             .entries
             .entry((entry.stack, entry.key.value.clone(), name.to_owned()))
             .or_default();
-        if slot.is_none() {
-            *slot = Some(Box::new(construct));
+        if matches!(slot, Published::Waiting) {
+            *slot = Published::Construct(Box::new(construct));
+        }
+    }
+
+    /// Records that a named entry will publish nothing more (it was built, or left out).
+    fn settle(&mut self, stack: StackId, kind: &str, name: Option<&Located<String>>) {
+        if let Some(name) = name
+            && let Some(slot) = self
+                .entries
+                .get_mut(&(stack, kind.to_owned(), name.value.clone()))
+            && matches!(slot, Published::Waiting)
+        {
+            *slot = Published::Nothing;
         }
     }
 
     /// The construct that the entry a reference names has published. `Err` with no
     /// diagnostics when that entry has errors of its own (already reported); an error at
-    /// the reference when the stack has no such entry or its construct is not a `T`.
+    /// the reference when the stack has no such entry, when it is not built yet (the
+    /// reference is missing from [`ResourceKind::references`]) or when its construct is
+    /// not a `T`.
     pub fn resolve<T: Any + Clone>(
         &self,
         stack: StackId,
@@ -298,19 +365,26 @@ impl<'r> BuildContext<'r> {
             reference.kind.to_owned(),
             reference.name.value.clone(),
         );
+        let unusable = |why: &str| -> Diagnostics {
+            Diagnostic::error(
+                codes::UNKNOWN_REFERENCE,
+                format!(
+                    "the `{}` entry `{}` cannot be used here: {why}",
+                    reference.kind, reference.name
+                ),
+            )
+            .at(&reference.name.span)
+            .into()
+        };
         match self.entries.get(&key) {
-            Some(Some(construct)) => construct.downcast_ref::<T>().cloned().ok_or_else(|| {
-                Diagnostic::error(
-                    codes::UNKNOWN_REFERENCE,
-                    format!(
-                        "the `{}` entry `{}` cannot be used here",
-                        reference.kind, reference.name
-                    ),
-                )
-                .at(&reference.name.span)
-                .into()
-            }),
-            Some(None) => Err(Diagnostics::new()),
+            Some(Published::Construct(construct)) => construct
+                .downcast_ref::<T>()
+                .cloned()
+                .ok_or_else(|| unusable("it is not what this entry needs")),
+            Some(Published::Waiting) => Err(unusable(
+                "it is not built yet (its kind does not list this reference)",
+            )),
+            Some(Published::Nothing) => Err(Diagnostics::new()),
             None => {
                 let names = self
                     .entries
@@ -382,10 +456,14 @@ impl<'r> BuildContext<'r> {
             }
         }
         if let Some(stack) = stack {
-            for (kind, name) in names.keys() {
+            for ((kind, name), index) in &names {
+                let published = match index {
+                    Some(_) => Published::Waiting,
+                    None => Published::Nothing,
+                };
                 self.entries
                     .entry((stack, (*kind).to_owned(), name.clone()))
-                    .or_default();
+                    .or_insert(published);
             }
         }
         // The entries each entry refers to; `None` when a reference is unknown.
@@ -410,9 +488,11 @@ impl<'r> BuildContext<'r> {
         };
         let mut pending: Vec<Option<Box<dyn AnyEntry + 'r>>> =
             parsed.into_iter().map(Some).collect();
-        for (entry, dependencies) in pending.iter_mut().zip(&dependencies) {
-            if dependencies.is_none() {
-                *entry = None;
+        for (index, dependencies) in dependencies.iter().enumerate() {
+            if dependencies.is_none()
+                && let Some(entry) = pending[index].take()
+            {
+                self.settle(stack, entry.kind(), entry.name());
             }
         }
         loop {
@@ -425,24 +505,37 @@ impl<'r> BuildContext<'r> {
                         .flatten()
                         .all(|dependency| *dependency != index && pending[*dependency].is_none())
             });
-            let Some(index) = ready else { break };
-            if let Some(entry) = pending[index].take() {
+            if let Some(entry) = ready.and_then(|index| pending[index].take()) {
+                let (kind, name) = (entry.kind(), entry.name().cloned());
                 diagnostics.extend(entry.build(stack, self));
+                self.settle(stack, kind, name.as_ref());
+                continue;
+            }
+            // Every entry left waits for another: report a cycle and leave it out (the
+            // entries that refer to it then find its names unbuilt).
+            let Some((cycle, members)) = reference_cycle(&pending, &dependencies) else {
+                break;
+            };
+            diagnostics.push(cycle);
+            for member in members {
+                if let Some(entry) = pending[member].take() {
+                    self.settle(stack, entry.kind(), entry.name());
+                }
             }
         }
-        if let Some(cycle) = reference_cycle(&pending, &dependencies) {
-            diagnostics.push(cycle);
+        for entry in pending.into_iter().flatten() {
+            self.settle(stack, entry.kind(), entry.name());
         }
         diagnostics
     }
 }
 
-/// The error for entries left unbuilt because they refer to each other in a cycle: at the
-/// reference of the first of them (in written order) that closes it.
+/// A cycle among the entries not built yet (each of which waits for another), and its
+/// error: at the reference of the cycle's first entry (in written order) to the next.
 fn reference_cycle(
     pending: &[Option<Box<dyn AnyEntry + '_>>],
     dependencies: &[Option<Vec<usize>>],
-) -> Option<Diagnostic> {
+) -> Option<(Diagnostic, Vec<usize>)> {
     let start = pending.iter().position(Option::is_some)?;
     let mut path = vec![start];
     loop {
@@ -453,16 +546,23 @@ fn reference_cycle(
             .copied()
             .find(|dependency| pending[*dependency].is_some())?;
         if let Some(position) = path.iter().position(|index| *index == next) {
-            let cycle = &path[position..];
+            // From its first entry in written order.
+            let mut cycle = path[position..].to_vec();
+            let first = cycle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, index)| **index)
+                .map_or(0, |(at, _)| at);
+            cycle.rotate_left(first);
             let entry = pending[cycle[0]].as_ref()?;
-            let target = pending[next].as_ref()?;
+            let target = pending[*cycle.get(1).unwrap_or(&cycle[0])].as_ref()?;
             let reference = entry.references().into_iter().find(|reference| {
                 Some(reference.name.as_str()) == target.name().map(|name| name.as_str())
                     && reference.kind == target.kind()
             })?;
             let names: Vec<String> = cycle
                 .iter()
-                .chain([&next])
+                .chain(cycle.first())
                 .filter_map(|index| pending[*index].as_ref()?.name())
                 .map(|name| format!("`{name}`"))
                 .collect();
@@ -473,11 +573,10 @@ fn reference_cycle(
                     names.join(" → ")
                 ),
             };
-            return Some(
-                Diagnostic::error(codes::REFERENCE_CYCLE, message)
-                    .at(&reference.name.span)
-                    .help("remove one of the references"),
-            );
+            let diagnostic = Diagnostic::error(codes::REFERENCE_CYCLE, message)
+                .at(&reference.name.span)
+                .help("remove one of the references");
+            return Some((diagnostic, cycle));
         }
         path.push(next);
     }
@@ -504,14 +603,14 @@ fn unknown_reference<'n>(
     .at(&reference.name.span);
     let diagnostic = if same_kind.is_empty() {
         diagnostic.help(format!(
-            "add a `- {}: {{ name: {}, … }}` entry to the stack's resources",
+            "add an entry `- {}: {{ name: {}, … }}` to the stack's resources",
             reference.kind, reference.name
         ))
     } else {
         let quoted: Vec<String> = same_kind.iter().map(|name| format!("`{name}`")).collect();
         diagnostic
             .expected(format!(
-                "the name of a `{}` entry: {}",
+                "the name of one of the stack's `{}` entries: {}",
                 reference.kind,
                 quoted.join(", ")
             ))
@@ -522,8 +621,8 @@ fn unknown_reference<'n>(
         .find(|(kind, name)| *name == reference.name.as_str() && *kind != reference.kind)
     {
         Some((kind, _)) => diagnostic.note(format!(
-            "`{}` is a `{kind}` entry, not a `{}` entry",
-            reference.name, reference.kind
+            "`{}` names an entry of kind `{kind}`, which cannot be used here",
+            reference.name
         )),
         None => diagnostic,
     }

@@ -137,16 +137,16 @@ impl AccountBook {
     fn lookup(
         &self,
         account: &Located<String>,
-    ) -> Result<(String, Option<&Located<String>>), Diagnostic> {
+    ) -> Result<(String, Option<&Located<String>>), Diagnostics> {
         if account.bytes().all(|b| b.is_ascii_digit()) {
             if !is_account_id(account) {
-                return Err(bad_account(account));
+                return Err(bad_account(account).into());
             }
             return Ok((account.value.clone(), None));
         }
         match self.aliases.get(account.as_str()) {
             Some(known) => Ok((known.id.clone(), known.region.as_ref())),
-            None => Err(self.unknown_alias(account)),
+            None => Err(self.unknown_alias(account).into()),
         }
     }
 

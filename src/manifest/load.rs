@@ -27,11 +27,18 @@ impl Manifests {
 
     /// Reads files and directories. A directory is searched recursively for `*.yaml` and
     /// `*.yml` files, in sorted order; a file is read whatever its name. Each file may
-    /// hold several documents (`---`).
+    /// hold several documents (`---`). A file found in a directory that is a
+    /// CloudFormation template (no `kind`, and `Resources` or `AWSTemplateFormatVersion`),
+    /// such as a Service Catalog product's template kept next to its manifest, is not a
+    /// manifest and is left out.
     pub fn load<P: AsRef<Path>>(paths: &[P]) -> Manifests {
         let mut manifests = Manifests::new();
         let mut files = IndexSet::new();
+        let mut named = IndexSet::new();
         for path in paths.iter().map(AsRef::as_ref) {
+            if path.is_file() {
+                named.insert(path.to_path_buf());
+            }
             if let Err(error) = collect(path, &mut files) {
                 manifests.diagnostics.push(read_error(path, &error));
             }
@@ -51,6 +58,7 @@ impl Manifests {
         }
         for file in files {
             match read(&file) {
+                Ok(text) if !named.contains(&file) && is_template(&file, &text) => {}
                 Ok(text) => manifests.add(&file.display().to_string(), text),
                 Err(error) => manifests.diagnostics.push(read_error(&file, &error)),
             }
@@ -114,6 +122,18 @@ fn walk(dir: &Path, files: &mut IndexSet<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether a file's documents are CloudFormation templates rather than manifests: none
+/// has a `kind`, and each has `Resources` or `AWSTemplateFormatVersion`.
+fn is_template(file: &Path, text: &str) -> bool {
+    let (documents, _) = parse_stream(&Arc::from(file.display().to_string()), text);
+    !documents.is_empty()
+        && documents.iter().all(|document| {
+            document.get("kind").is_none()
+                && (document.get("Resources").is_some()
+                    || document.get("AWSTemplateFormatVersion").is_some())
+        })
+}
+
 fn read(file: &Path) -> io::Result<String> {
     let bytes = std::fs::read(file)?;
     let text = String::from_utf8(bytes)
@@ -154,6 +174,11 @@ mod tests {
         std::fs::write(dir.join("a.yaml"), "kind: Accounts\n---\nkind: Stack\n").unwrap();
         std::fs::write(dir.join("c.yaml"), "\u{feff}kind: Stack\n").unwrap();
         std::fs::write(dir.join("notes.txt"), "not a manifest").unwrap();
+        std::fs::write(
+            dir.join("b/template.yaml"),
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+        )
+        .unwrap();
         let manifests = Manifests::load(&[&dir]);
         assert!(
             manifests.diagnostics().is_empty(),

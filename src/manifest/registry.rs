@@ -8,7 +8,16 @@ use serde_json::Value as Json;
 use super::blueprint::{Blueprint, BuildContext, EntryRef, EnvPolicy, ResourceEntry, ResourceKind};
 use super::de::from_node;
 use super::document::{Document, HEADER_FIELDS, Header, check_kebab_case};
-use super::kinds::{AccountsKind, CfnResource, PipelineKind, StackKind};
+use super::kinds::glue::{
+    GlueConnection, GlueCrawler, GlueDatabase, GlueJob, GlueSecurityConfiguration, GlueTrigger,
+    GlueWorkflow,
+};
+use super::kinds::resources::{
+    CodeBuildProject, IamManagedPolicy, IamRole, KmsKey, S3Bucket, SnsTopic,
+};
+use super::kinds::{
+    AccountsKind, CfnResource, LakePermissionsKind, PipelineKind, PortfolioKind, StackKind,
+};
 use super::load::Manifests;
 use super::located::Located;
 use super::node::{Node, Value};
@@ -64,13 +73,32 @@ impl Registry {
         }
     }
 
-    /// The kinds cfsynth ships: `Accounts` and `Stack` (with `cfn` resource entries).
+    /// The kinds cfsynth ships: `Accounts`, `Stack` and `Pipeline`; and the resource
+    /// entries of stacks: `cfn` (any CloudFormation type) and the typed `iam/role`,
+    /// `iam/managed-policy`, `kms/key`, `s3/bucket`, `sns/topic` and `codebuild/project`
+    /// (see [`kinds::resources`](super::kinds::resources)), and the `glue/*` entries (see
+    /// [`kinds::glue`](super::kinds::glue)).
     pub fn builtin() -> Registry {
         let mut registry = Registry::empty();
         registry.register(AccountsKind);
         registry.register(StackKind);
         registry.register(PipelineKind);
+        registry.register(PortfolioKind);
+        registry.register(LakePermissionsKind);
         registry.register_resource(CfnResource);
+        registry.register_resource(IamRole);
+        registry.register_resource(IamManagedPolicy);
+        registry.register_resource(KmsKey);
+        registry.register_resource(S3Bucket);
+        registry.register_resource(SnsTopic);
+        registry.register_resource(CodeBuildProject);
+        registry.register_resource(GlueDatabase);
+        registry.register_resource(GlueSecurityConfiguration);
+        registry.register_resource(GlueConnection);
+        registry.register_resource(GlueJob);
+        registry.register_resource(GlueCrawler);
+        registry.register_resource(GlueWorkflow);
+        registry.register_resource(GlueTrigger);
         registry
     }
 

@@ -17,11 +17,19 @@ impl Template {
         serde_json::to_value(self).unwrap_or(Json::Null)
     }
 
+    /// The template as pretty-printed JSON (two-space indent, trailing newline), without
+    /// validation; serialized directly, with no intermediate JSON tree.
+    pub fn render_json(&self) -> String {
+        let mut body = serde_json::to_string_pretty(self).unwrap_or_default();
+        body.push('\n');
+        body
+    }
+
     /// Validates the template, then renders it as pretty-printed JSON (two-space indent,
     /// trailing newline). Fails if it is invalid or larger than the S3 upload limit.
     pub fn to_json(&self) -> Result<String, TemplateErrors> {
         self.validate()?;
-        let body = render_json(&self.to_json_value());
+        let body = self.render_json();
         check_body_size(&body, Upload::S3)?;
         Ok(body)
     }

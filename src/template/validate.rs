@@ -53,23 +53,56 @@ impl fmt::Display for Upload {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Location(String);
 
-impl Location {
-    fn new(section: &str, logical_id: &str) -> Location {
-        Location(format!("{section}.{logical_id}"))
-    }
-
-    fn key(&self, key: &str) -> Location {
-        Location(format!("{}.{key}", self.0))
-    }
-
-    fn index(&self, index: usize) -> Location {
-        Location(format!("{}[{index}]", self.0))
-    }
-}
-
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A place being walked, as a chain of borrowed steps: building one costs no allocation;
+/// only a [`Location`] for an error is rendered.
+enum Path<'a> {
+    Root(&'a str, &'a str),
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    fn root(section: &'a str, logical_id: &'a str) -> Path<'a> {
+        Path::Root(section, logical_id)
+    }
+
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path::Key(self, key)
+    }
+
+    fn index(&'a self, index: usize) -> Path<'a> {
+        Path::Index(self, index)
+    }
+
+    fn to_location(&self) -> Location {
+        let mut text = String::new();
+        self.render(&mut text);
+        Location(text)
+    }
+
+    fn render(&self, text: &mut String) {
+        match self {
+            Path::Root(section, id) => {
+                text.push_str(section);
+                text.push('.');
+                text.push_str(id);
+            }
+            Path::Key(parent, key) => {
+                parent.render(text);
+                text.push('.');
+                text.push_str(key);
+            }
+            Path::Index(parent, index) => {
+                parent.render(text);
+                text.push_str(&format!("[{index}]"));
+            }
+        }
     }
 }
 
@@ -353,14 +386,14 @@ impl Checker<'_> {
 
     fn check_conditions(&mut self) {
         for (name, condition) in &self.template.conditions {
-            let at = Location::new("Conditions", name);
+            let at = Path::root("Conditions", name);
             self.walk(condition.node(), &at, Scope::ParametersOnly, None);
         }
     }
 
     fn check_resources(&mut self) {
         for (id, resource) in &self.template.resources {
-            let at = Location::new("Resources", id);
+            let at = Path::root("Resources", id);
             self.edges.insert(id.clone(), IndexSet::new());
             if let Some(condition) = &resource.condition {
                 self.check_condition_name(condition, &at.key("Condition"));
@@ -370,7 +403,7 @@ impl Checker<'_> {
                     self.depend(id, target);
                 } else {
                     self.errors.push(TemplateError::UnknownDependsOn {
-                        at: at.key("DependsOn").index(index),
+                        at: at.key("DependsOn").index(index).to_location(),
                         target: target.clone(),
                         suggestion: closest(
                             target,
@@ -379,17 +412,17 @@ impl Checker<'_> {
                     });
                 }
             }
+            let properties = at.key("Properties");
+            for (key, value) in &resource.properties {
+                self.walk(value, &properties.key(key), Scope::Everything, Some(id));
+            }
             for (key, value) in [
-                (
-                    "Properties",
-                    Some(Json::Object(resource.properties.clone())),
-                ),
-                ("Metadata", resource.metadata.clone()),
-                ("CreationPolicy", resource.creation_policy.clone()),
-                ("UpdatePolicy", resource.update_policy.clone()),
+                ("Metadata", &resource.metadata),
+                ("CreationPolicy", &resource.creation_policy),
+                ("UpdatePolicy", &resource.update_policy),
             ] {
                 if let Some(value) = value {
-                    self.walk(&value, &at.key(key), Scope::Everything, Some(id));
+                    self.walk(value, &at.key(key), Scope::Everything, Some(id));
                 }
             }
         }
@@ -397,7 +430,7 @@ impl Checker<'_> {
 
     fn check_outputs(&mut self) {
         for (name, output) in &self.template.outputs {
-            let at = Location::new("Outputs", name);
+            let at = Path::root("Outputs", name);
             if let Some(condition) = &output.condition {
                 self.check_condition_name(condition, &at.key("Condition"));
             }
@@ -424,10 +457,10 @@ impl Checker<'_> {
         }
     }
 
-    fn check_condition_name(&mut self, name: &str, at: &Location) {
+    fn check_condition_name(&mut self, name: &str, at: &Path<'_>) {
         if !self.template.conditions.contains_key(name) {
             self.errors.push(TemplateError::UnknownCondition {
-                at: at.clone(),
+                at: at.to_location(),
                 condition: name.to_owned(),
                 suggestion: closest(name, self.template.conditions.keys().map(String::as_str)),
             });
@@ -436,7 +469,7 @@ impl Checker<'_> {
 
     /// Walks a JSON tree, checking every intrinsic function in it. `owner` is the resource
     /// whose dependencies are being collected.
-    fn walk(&mut self, value: &Json, at: &Location, scope: Scope, owner: Option<&str>) {
+    fn walk(&mut self, value: &Json, at: &Path<'_>, scope: Scope, owner: Option<&str>) {
         match value {
             Json::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
@@ -460,7 +493,7 @@ impl Checker<'_> {
         &mut self,
         function: &str,
         argument: &Json,
-        at: &Location,
+        at: &Path<'_>,
         scope: Scope,
         owner: Option<&str>,
     ) {
@@ -523,7 +556,7 @@ impl Checker<'_> {
     fn walk_conditions(
         &mut self,
         conditions: &[Json],
-        at: &Location,
+        at: &Path<'_>,
         scope: Scope,
         owner: Option<&str>,
     ) {
@@ -541,15 +574,15 @@ impl Checker<'_> {
         }
     }
 
-    fn malformed(&mut self, at: &Location, function: &str, expected: &'static str) {
+    fn malformed(&mut self, at: &Path<'_>, function: &str, expected: &'static str) {
         self.errors.push(TemplateError::MalformedIntrinsic {
-            at: at.clone(),
+            at: at.to_location(),
             function: function.to_owned(),
             expected,
         });
     }
 
-    fn check_ref(&mut self, target: &str, at: &Location, scope: Scope, owner: Option<&str>) {
+    fn check_ref(&mut self, target: &str, at: &Path<'_>, scope: Scope, owner: Option<&str>) {
         if Pseudo::from_name(target).is_some() || self.template.parameters.contains_key(target) {
             return;
         }
@@ -581,14 +614,14 @@ impl Checker<'_> {
             ),
         };
         self.errors.push(TemplateError::UnknownRef {
-            at: at.clone(),
+            at: at.to_location(),
             target: target.to_owned(),
             expected,
             suggestion: closest(target, candidates),
         });
     }
 
-    fn check_get_att(&mut self, argument: &Json, at: &Location, scope: Scope, owner: Option<&str>) {
+    fn check_get_att(&mut self, argument: &Json, at: &Path<'_>, scope: Scope, owner: Option<&str>) {
         let (target, attribute) = match argument {
             Json::Array(parts) => match parts.as_slice() {
                 [Json::String(target), Json::String(attribute)] => {
@@ -613,7 +646,7 @@ impl Checker<'_> {
         &mut self,
         target: &str,
         attribute: Option<&str>,
-        at: &Location,
+        at: &Path<'_>,
         scope: Scope,
         owner: Option<&str>,
     ) {
@@ -621,7 +654,7 @@ impl Checker<'_> {
             Some(resource) if scope == Scope::Everything => resource,
             _ => {
                 self.errors.push(TemplateError::UnknownGetAttResource {
-                    at: at.clone(),
+                    at: at.to_location(),
                     target: target.to_owned(),
                     suggestion: closest(target, self.template.resources.keys().map(String::as_str)),
                 });
@@ -635,7 +668,7 @@ impl Checker<'_> {
             && !known.contains(&attribute)
         {
             self.errors.push(TemplateError::UnknownAttribute {
-                at: at.clone(),
+                at: at.to_location(),
                 resource: target.to_owned(),
                 type_name: resource.type_name().to_owned(),
                 attribute: attribute.to_owned(),
@@ -644,7 +677,7 @@ impl Checker<'_> {
         }
     }
 
-    fn check_sub(&mut self, argument: &Json, at: &Location, scope: Scope, owner: Option<&str>) {
+    fn check_sub(&mut self, argument: &Json, at: &Path<'_>, scope: Scope, owner: Option<&str>) {
         let (text, variables) = match argument {
             Json::String(text) => (text.as_str(), None),
             Json::Array(parts) => match parts.as_slice() {
@@ -680,7 +713,7 @@ impl Checker<'_> {
     fn check_find_in_map(
         &mut self,
         argument: &Json,
-        at: &Location,
+        at: &Path<'_>,
         scope: Scope,
         owner: Option<&str>,
     ) {
@@ -711,7 +744,7 @@ impl Checker<'_> {
         };
         if let Some(path) = missing {
             self.errors.push(TemplateError::UnknownMapping {
-                at: at.clone(),
+                at: at.to_location(),
                 path,
             });
         }

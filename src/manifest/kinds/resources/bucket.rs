@@ -132,7 +132,11 @@ impl ResourceKind for S3Bucket {
         .flatten()
         .filter(|days| days.value == 0)
         {
-            diagnostics.push(invalid(days, "0 days is not a lifetime".into(), "at least 1 day"));
+            diagnostics.push(invalid(
+                days,
+                "0 days is not a lifetime".into(),
+                "at least 1 day",
+            ));
         }
         let encryption = spec.encryption.as_ref().map(|located| located.value);
         if let (Some(_), Some(written)) = (&spec.key, &spec.encryption)

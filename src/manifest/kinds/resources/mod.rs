@@ -43,10 +43,7 @@ fn scope_of<S>(
     name: &Located<String>,
 ) -> Result<(Scope, Origin), Diagnostics> {
     check_kebab_case(name, "resource name")?;
-    Ok((
-        Scope::root(entry.stack).child(name),
-        Origin::at(&name.span),
-    ))
+    Ok((Scope::root(entry.stack).child(name), Origin::at(&name.span)))
 }
 
 /// A construct's error at the place in the entry it is about, without the construct path

@@ -82,9 +82,7 @@ pub enum EffectSpec {
 
 /// Checks the statements and makes them typed: every problem of every statement, or the
 /// statements.
-pub(super) fn statements(
-    specs: &[Located<StatementSpec>],
-) -> Result<Vec<Statement>, Diagnostics> {
+pub(super) fn statements(specs: &[Located<StatementSpec>]) -> Result<Vec<Statement>, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
     let statements: Vec<Statement> = specs
         .iter()
@@ -102,9 +100,12 @@ fn statement(located: &Located<StatementSpec>, diagnostics: &mut Diagnostics) ->
     let allow = spec.effect == EffectSpec::Allow;
     if spec.actions.is_empty() {
         diagnostics.push(
-            Diagnostic::error(codes::INVALID_VALUE, "a statement needs at least one action")
-                .at(&located.span)
-                .help("list the actions, e.g. `actions: [s3:GetObject]`"),
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                "a statement needs at least one action",
+            )
+            .at(&located.span)
+            .help("list the actions, e.g. `actions: [s3:GetObject]`"),
         );
     }
     if spec.resources.is_empty() {
@@ -127,7 +128,7 @@ fn statement(located: &Located<StatementSpec>, diagnostics: &mut Diagnostics) ->
                 .at(&action.span)
                 .expected("`service:Action`, e.g. `s3:GetObject` (or a pattern such as `s3:Get*`)"),
             );
-        } else if allow && (action.as_str() == "*" || action.ends_with(":*")) {
+        } else if allow && allows_every_action(action) {
             diagnostics.push(every_action(action));
         }
     }
@@ -149,12 +150,16 @@ fn statement(located: &Located<StatementSpec>, diagnostics: &mut Diagnostics) ->
         conditions.insert(operator.value.clone(), keys.clone());
     }
     if allow
-        && let Some(pass_role) = spec
-            .actions
-            .iter()
-            .find(|action| wildcard_match(&action.to_ascii_lowercase(), "iam:passrole"))
+        && let Some(pass_role) = spec.actions.iter().find(|action| {
+            !allows_every_action(action)
+                && wildcard_match(&action.to_ascii_lowercase(), "iam:passrole")
+        })
     {
-        for resource in spec.resources.iter().filter(|resource| resource.as_str() == "*") {
+        for resource in spec
+            .resources
+            .iter()
+            .filter(|resource| resource.as_str() == "*")
+        {
             diagnostics.push(
                 Diagnostic::error(
                     codes::INSECURE_POLICY,
@@ -194,6 +199,11 @@ fn statement(located: &Located<StatementSpec>, diagnostics: &mut Diagnostics) ->
         .map(|resource| template_string(resource)));
     statement.conditions = conditions;
     statement
+}
+
+/// `*` or `service:*` (reported on their own, not as `iam:PassRole`).
+fn allows_every_action(action: &str) -> bool {
+    action == "*" || action.ends_with(":*")
 }
 
 /// The error for an `allow` of every action, or of every action of a service.
@@ -259,7 +269,8 @@ fn is_condition_value(value: &Json) -> bool {
 
 /// Whether `pattern` (with `*` for any run of characters and `?` for one) matches `text`.
 fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let (pattern, text): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (pattern, text): (Vec<char>, Vec<char>) =
+        (pattern.chars().collect(), text.chars().collect());
     let (mut p, mut t) = (0, 0);
     let mut backtrack: Option<(usize, usize)> = None;
     while t < text.len() {
@@ -301,13 +312,23 @@ mod tests {
             ("iam:passroles", false),
             ("s3:*", false),
         ] {
-            assert_eq!(wildcard_match(pattern, "iam:passrole"), matches, "{pattern}");
+            assert_eq!(
+                wildcard_match(pattern, "iam:passrole"),
+                matches,
+                "{pattern}"
+            );
         }
     }
 
     #[test]
     fn actions_are_service_and_name() {
-        for good in ["*", "s3:GetObject", "s3:Get*", "execute-api:Invoke", "ec2:Describe?pc*"] {
+        for good in [
+            "*",
+            "s3:GetObject",
+            "s3:Get*",
+            "execute-api:Invoke",
+            "ec2:Describe?pc*",
+        ] {
             assert!(is_action(good), "{good}");
         }
         for bad in ["", "s3", "s3:", ":Get", "s3 GetObject", "s3:Get/Object"] {

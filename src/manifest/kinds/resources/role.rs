@@ -84,7 +84,7 @@ impl ResourceKind for IamRole {
         for policy in &spec.managed_policies {
             match managed_policy_arn(policy) {
                 Ok(arn) => managed_policy_arns.push(arn),
-                Err(error) => diagnostics.push(error),
+                Err(errors) => diagnostics.extend(errors),
             }
         }
         if let Some(boundary) = &spec.boundary
@@ -146,7 +146,10 @@ impl ResourceKind for IamRole {
 
 /// A principal as written: a service principal, a role (or user) ARN, or an account id or
 /// alias.
-fn parse_principal(text: &Located<String>, cx: &BuildContext<'_>) -> Result<Principal, Diagnostics> {
+fn parse_principal(
+    text: &Located<String>,
+    cx: &BuildContext<'_>,
+) -> Result<Principal, Diagnostics> {
     if text.starts_with("arn:") {
         return if is_principal_arn(text) {
             Ok(Principal::arn(template_string(text)))
@@ -221,7 +224,7 @@ fn is_role_name(name: &str) -> bool {
 
 /// The ARN of a managed policy written as an ARN, or as the name (with its path) of an AWS
 /// managed policy.
-fn managed_policy_arn(policy: &Located<String>) -> Result<Val<String>, Diagnostic> {
+fn managed_policy_arn(policy: &Located<String>) -> Result<Val<String>, Diagnostics> {
     if policy.starts_with("arn:") {
         return if is_policy_arn(policy) {
             Ok(template_string(policy))
@@ -230,7 +233,8 @@ fn managed_policy_arn(policy: &Located<String>) -> Result<Val<String>, Diagnosti
                 policy,
                 format!("`{policy}` is not a managed policy ARN"),
                 "an ARN such as `arn:aws:iam::aws:policy/ReadOnlyAccess`, or the name of an AWS managed policy",
-            ))
+            )
+            .into())
         };
     }
     let well_formed = !policy.is_empty()
@@ -243,7 +247,8 @@ fn managed_policy_arn(policy: &Located<String>) -> Result<Val<String>, Diagnosti
             policy,
             format!("`{policy}` is not the name of an AWS managed policy"),
             "a name such as `ReadOnlyAccess` or `service-role/AWSCodeDeployRoleForECS`, or a policy ARN",
-        ));
+        )
+        .into());
     }
     Ok(Val::Expr(sub(format!(
         "arn:${{AWS::Partition}}:iam::aws:policy/{policy}"
