@@ -15,3 +15,5 @@ pub mod template;
     reason = "generated from the CloudFormation resource provider schemas"
 )]
 pub mod l1;
+
+mod parallel;

@@ -94,20 +94,26 @@ pub struct AssembledStack {
     pub body: String,
 }
 
+/// The id of a stack in the assembly: `<name>-<account>-<region>`.
+pub fn stack_id(name: &str, env: &Environment) -> String {
+    format!("{name}-{}-{}", env.account(), env.region())
+}
+
+/// The file a stack's template is written to in the output directory (and in a
+/// self-mutating pipeline's `synth` artifact).
+pub fn template_file(name: &str, env: &Environment) -> String {
+    format!("{}.template.json", stack_id(name, env))
+}
+
 impl AssembledStack {
     pub(super) fn id_of(stack: &Stack) -> String {
-        format!(
-            "{}-{}-{}",
-            stack.name,
-            stack.env.account(),
-            stack.env.region()
-        )
+        stack_id(&stack.name, &stack.env)
     }
 
     pub(super) fn new(stack: &Stack, body: String, dependencies: Vec<String>) -> Self {
         let id = AssembledStack::id_of(stack);
         AssembledStack {
-            template_file: format!("{id}.template.json"),
+            template_file: template_file(&stack.name, &stack.env),
             id,
             name: stack.name.clone(),
             env: stack.env.clone(),

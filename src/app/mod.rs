@@ -12,7 +12,7 @@ mod naming;
 mod stack;
 mod synth;
 
-pub use assembly::{AssembledAsset, AssembledStack, Assembly};
+pub use assembly::{AssembledAsset, AssembledStack, Assembly, stack_id, template_file};
 pub use asset::{Asset, AssetKind};
 pub use env::{EnvError, Environment, Partition, REGIONS};
 pub use naming::{logical_id, physical_name};

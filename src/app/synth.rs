@@ -10,6 +10,7 @@ use super::assembly::{AssembledAsset, AssembledStack, Assembly};
 use super::naming::logical_id;
 use super::stack::{StackId, StackRole, Token};
 use super::{App, SynthError, SynthErrors};
+use crate::parallel::par_map;
 use crate::template::{Expr, Output, Template, Val, get_att, import_value, ref_};
 
 /// An export a referenced stack must add for a reference from another stack.
@@ -25,12 +26,28 @@ impl App {
         let mut errors = std::mem::take(&mut self.errors);
         self.resolve_references(&mut errors);
         let order = self.deploy_order(&mut errors);
-        for (_, stack) in self.stacks() {
-            if let Err(found) = stack.template.validate() {
-                errors.extend(found.0.into_iter().map(|error| SynthError::Template {
-                    stack: stack.name.clone(),
-                    error,
-                }));
+        // Validating and rendering are independent per stack: spread them over the cores.
+        let checked = par_map(&self.stacks, |stack| match stack.template.validate() {
+            Ok(()) => {
+                let body = stack.template.render_json();
+                match crate::template::check_body_size(&body, crate::template::Upload::S3) {
+                    Ok(()) => Ok(body),
+                    Err(error) => Err(vec![error]),
+                }
+            }
+            Err(found) => Err(found.0),
+        });
+        let mut bodies: Vec<Option<String>> = Vec::with_capacity(checked.len());
+        for (stack, result) in self.stacks.iter().zip(checked) {
+            match result {
+                Ok(body) => bodies.push(Some(body)),
+                Err(found) => {
+                    errors.extend(found.into_iter().map(|error| SynthError::Template {
+                        stack: stack.name.clone(),
+                        error,
+                    }));
+                    bodies.push(None);
+                }
             }
         }
         if !errors.is_empty() {
@@ -39,15 +56,7 @@ impl App {
         let mut stacks = Vec::with_capacity(order.len());
         for id in order {
             let stack = self.stack(id);
-            let body = stack.template.render_json();
-            if let Err(error) = crate::template::check_body_size(&body, crate::template::Upload::S3)
-            {
-                errors.push(SynthError::Template {
-                    stack: stack.name.clone(),
-                    error,
-                });
-                continue;
-            }
+            let body = bodies[id.0].take().unwrap_or_default();
             let dependencies = stack
                 .depends_on
                 .iter()
@@ -59,11 +68,7 @@ impl App {
             .assets()
             .map(|(stack, asset)| AssembledAsset::new(self.stack(stack), asset))
             .collect();
-        if errors.is_empty() {
-            Ok(Assembly { stacks, assets })
-        } else {
-            Err(SynthErrors(errors))
-        }
+        Ok(Assembly { stacks, assets })
     }
 
     /// Replaces every reference token: `Ref`/`GetAtt` within a stack, an export and

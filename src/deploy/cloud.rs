@@ -1,5 +1,5 @@
 //! The one client trait every AWS call of the deploy layer goes through ([`Cloud`]), and
-//! the plain data it speaks. The real implementation is [`AwsCloud`](super::aws::AwsCloud)
+//! the plain data it speaks. The real implementation is [`AwsCloud`](super::AwsCloud)
 //! (AWS SDK for Rust); unit tests use a scripted fake. Nothing here depends on the SDK.
 
 use std::fmt;

@@ -350,6 +350,15 @@ fn now_ms() -> i64 {
         })
 }
 
+/// `<prefix>-<milliseconds>-<n>`: unique per process and, by the clock, across processes
+/// (so a retried `CreateChangeSet` that reports `AlreadyExistsException` met its own
+/// earlier attempt).
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", now_ms())
+}
+
 /// Whether CloudFormation's reason says the change set has nothing to do.
 fn no_changes(reason: Option<&str>) -> bool {
     reason.is_some_and(|reason| {
@@ -689,7 +698,7 @@ impl<'a, C: Cloud> Engine<'a, C> {
             ),
             ChangeSetKind::Create => None,
         };
-        let change_set_name = format!("cfsynth-{}", now_ms());
+        let change_set_name = unique_name("cfsynth");
         let request = ChangeSetRequest {
             stack_name: stack.name.clone(),
             change_set_name: change_set_name.clone(),
@@ -1103,7 +1112,7 @@ impl<'a, C: Cloud> Engine<'a, C> {
         if let Ok(Some(info)) = info
             && info.status == "REVIEW_IN_PROGRESS"
         {
-            let token = format!("cfsynth-discard-{}", now_ms());
+            let token = unique_name("cfsynth-discard");
             if let Err(error) = self
                 .call("DeleteStack", || {
                     self.cloud.delete_stack(access, stack, &token)
@@ -1133,7 +1142,7 @@ impl<'a, C: Cloud> Engine<'a, C> {
             .first()
             .map(|event| event.id.clone());
         self.running.set(&label, "being deleted");
-        let token = format!("cfsynth-delete-{}", now_ms());
+        let token = unique_name("cfsynth-delete");
         let result = async {
             self.call("DeleteStack", || {
                 self.cloud.delete_stack(access, stack_id, &token)

@@ -1,6 +1,6 @@
 //! Retries with exponential backoff and jitter around every [`Cloud`](super::Cloud) call.
 //!
-//! The SDK's own retries are turned off (see [`AwsCloud`](super::aws::AwsCloud)), so this
+//! The SDK's own retries are turned off (see [`AwsCloud`](super::AwsCloud)), so this
 //! is the only retry layer: throttling and transient errors (timeouts, connection
 //! failures, 5xx) are retried up to [`RetryPolicy::attempts`] times; every other error is
 //! returned at once. Calls that change state carry idempotency tokens, so a retry of a call

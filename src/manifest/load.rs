@@ -9,6 +9,7 @@ use indexmap::IndexSet;
 use super::node::Node;
 use super::yaml::parse_stream;
 use crate::diagnostics::{Diagnostic, Diagnostics, Sources, codes};
+use crate::parallel::par_map;
 
 /// The documents of a set of manifest files, their text (for rendering diagnostics) and
 /// the problems found while reading them.
@@ -56,12 +57,18 @@ impl Manifests {
                 .help("manifests are `*.yaml` or `*.yml` files"),
             );
         }
+        let mut texts: Vec<(Arc<str>, String)> = Vec::with_capacity(files.len());
         for file in files {
             match read(&file) {
                 Ok(text) if !named.contains(&file) && is_template(&file, &text) => {}
-                Ok(text) => manifests.add(&file.display().to_string(), text),
+                Ok(text) => texts.push((Arc::from(file.display().to_string()), text)),
                 Err(error) => manifests.diagnostics.push(read_error(&file, &error)),
             }
+        }
+        // Files parse independently: parse them on every core, add them in file order.
+        let parsed = par_map(&texts, |(file, text)| parse_stream(file, text));
+        for ((file, text), parsed) in texts.into_iter().zip(parsed) {
+            manifests.add_parsed(file, text, parsed);
         }
         manifests
     }
@@ -70,7 +77,16 @@ impl Manifests {
     pub fn add(&mut self, file: &str, text: impl Into<String>) {
         let text = text.into();
         let file: Arc<str> = Arc::from(file);
-        let (documents, diagnostics) = parse_stream(&file, &text);
+        let parsed = parse_stream(&file, &text);
+        self.add_parsed(file, text, parsed);
+    }
+
+    fn add_parsed(
+        &mut self,
+        file: Arc<str>,
+        text: String,
+        (documents, diagnostics): (Vec<Node>, Diagnostics),
+    ) {
         self.sources.add(file, text);
         self.documents.extend(documents);
         self.diagnostics.extend(diagnostics);

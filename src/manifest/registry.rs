@@ -102,6 +102,12 @@ impl Registry {
         registry
     }
 
+    /// The registry with one more document kind, for `Registry::builtin().with(MyKind)`.
+    pub fn with<B: Blueprint>(mut self, blueprint: B) -> Registry {
+        self.register(blueprint);
+        self
+    }
+
     /// Adds a document kind.
     pub fn register<B: Blueprint>(&mut self, blueprint: B) -> &mut Self {
         self.kinds.insert(B::KIND, Box::new(Erased(blueprint)));

@@ -41,9 +41,7 @@ const MAX_ROLE_NAME: usize = 64;
 /// cfsynth's built-in kinds plus `GlueEtlService`: what the `glue-etl-cfsynth` binary
 /// understands.
 pub fn registry() -> Registry {
-    let mut registry = Registry::builtin();
-    registry.register(GlueEtlService);
-    registry
+    Registry::builtin().with(GlueEtlService)
 }
 
 /// The `GlueEtlService` kind.

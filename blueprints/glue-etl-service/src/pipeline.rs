@@ -2,20 +2,21 @@
 //!
 //! Source → Synth → UpdatePipeline (cfsynth's self-mutation, with this crate's binary) →
 //! Test (pytest in the AWS Glue libraries image of the job's Glue version, with a JUnit
-//! report; beside it, the templates) → Deploy (the script to the artifact bucket, then
-//! the job stack).
+//! report) → Deploy (the script to the artifact bucket, then the job stack, from the
+//! templates of the Synth stage).
 
 use std::path::Path;
 
-use cfsynth::app::{App, Environment, ResourceHandle, StackRole};
+use cfsynth::app::{App, Environment, StackRole, template_file};
 use cfsynth::constructs::codebuild::{
-    ArtifactFiles, BuildSpec, BuildSpecSource, Cache, Compute, Image, LocalCache, Phase, Phases,
-    Project, ProjectProps, ProjectSource, ReportFiles, ReportFormat, ReportGroupProps,
+    BuildSpec, BuildSpecSource, Compute, Image, Phase, Phases, Project, ProjectProps,
+    ProjectSource, ReportFiles, ReportFormat, ReportGroupProps,
 };
-use cfsynth::constructs::iam::{Principal, RoleRef, Statement, add_statement};
+use cfsynth::constructs::iam::{Principal, RoleRef, Statement};
 use cfsynth::constructs::pipeline::{
     Action, ActionKind, ArtifactEncryption, ArtifactPath, BuildProject, Capability, Pipeline,
-    PipelineProps, SelfMutation, StackDeploy, Stage, Target, artifact_bucket, pipeline_stack,
+    PipelineProps, SYNTH_ARTIFACT, SelfMutation, StackDeploy, Stage, Target, artifact_bucket,
+    pipeline_stack,
 };
 use cfsynth::constructs::{ConstructError, Scope};
 use cfsynth::diagnostics::{Diagnostic, Diagnostics, Span, codes};
@@ -30,13 +31,8 @@ use crate::spec::{GlueEtlServiceSpec, RepositorySpec};
 
 /// The source action's output: the repository.
 const SOURCE: &str = "source";
-/// The synthesized templates.
-///
-/// The Synth stage of cfsynth's self-mutation makes them too, as the artifact `synth`,
-/// but `Pipeline::new` checks the wiring of the given stages before it adds that stage,
-/// so no action can take `synth` as input: the pipeline synthesizes once more, in
-/// parallel with the unit tests.
-const TEMPLATES: &str = "templates";
+/// This crate's binary: cfsynth's CLI with `GlueEtlService`, which the Synth step runs.
+pub const BINARY: &str = "glue-etl-cfsynth";
 /// The pipeline's name for `deployTo`.
 const TARGET: &str = "deploy";
 /// The report group the unit tests publish to.
@@ -59,48 +55,34 @@ pub fn build(
     let test = cx.construct(&test, origin.clone(), |app| {
         test_project(checked).and_then(|props| Project::new(app, &test, props))
     });
-    let manifests = manifest_folder(&doc.name.span);
-    let install = match &doc.spec.synth {
-        Some(synth) => synth.install.clone(),
-        None => default_install_commands(),
-    };
-    let templates = root.child("templates");
-    let templates = cx.construct(&templates, origin.clone(), |app| {
-        templates_project(service, &install, &manifests)
-            .and_then(|props| Project::new(app, &templates, props))
-    });
     let publish = root.child("publish-script");
     let publish = cx.construct(&publish, origin.clone(), |app| {
         publish_project(service, checked, &tooling)
             .and_then(|props| Project::new(app, &publish, props))
     });
-    let (test, templates, publish) = match (test, templates, publish) {
-        (Ok(test), Ok(templates), Ok(publish)) => (test, templates, publish),
-        (test, templates, publish) => {
-            let errors = [test.err(), templates.err(), publish.err()];
+    let (test, publish) = match (test, publish) {
+        (Ok(test), Ok(publish)) => (test, publish),
+        (test, publish) => {
+            let errors = [test.err(), publish.err()];
             return (errors.into_iter().flatten())
                 .map(|error| at_document(doc, &error))
                 .collect();
         }
     };
 
-    let build = |project: &Project, outputs: &[&str], test: bool| ActionKind::Build {
+    let build = |project: &Project, test: bool| ActionKind::Build {
         project: BuildProject::from(project),
         inputs: vec![SOURCE.into()],
-        outputs: outputs.iter().map(|output| (*output).to_owned()).collect(),
+        outputs: Vec::new(),
         env: IndexMap::new(),
         test,
     };
+    // The job stack's template, as the Synth stage of self-mutation wrote it.
     let mut deploy = StackDeploy::create_update(
         service,
         ArtifactPath {
-            artifact: TEMPLATES.into(),
-            // The file name `cfsynth synth` gives the job stack's template.
-            path: format!(
-                "{service}-{}-{}.template.json",
-                target.account(),
-                target.region()
-            ),
+            artifact: SYNTH_ARTIFACT.into(),
+            path: template_file(service, &target),
         },
     );
     deploy.capabilities = vec![Capability::NamedIam];
@@ -111,15 +93,12 @@ pub fn build(
         },
         Stage {
             name: "Test".into(),
-            actions: vec![
-                Action::new("unit-tests", build(&test, &[], true)),
-                Action::new("templates", build(&templates, &[TEMPLATES], false)),
-            ],
+            actions: vec![Action::new("unit-tests", build(&test, true))],
         },
         Stage {
             name: "Deploy".into(),
             actions: vec![
-                Action::new("publish-script", build(&publish, &[], false)),
+                Action::new("publish-script", build(&publish, false)),
                 Action {
                     run_order: 2,
                     target: Some(TARGET.into()),
@@ -128,9 +107,15 @@ pub fn build(
             ],
         },
     ];
-    let mut self_mutation = SelfMutation::new(env!("CARGO_PKG_VERSION"));
-    self_mutation.manifests = vec![manifests];
-    self_mutation.install_commands = Some(install);
+    let self_mutation = SelfMutation {
+        manifests: vec![manifest_folder(&doc.name.span)],
+        binary: BINARY.into(),
+        install_commands: Some(match &doc.spec.synth {
+            Some(synth) => synth.install.clone(),
+            None => default_install_commands(),
+        }),
+        ..SelfMutation::new(env!("CARGO_PKG_VERSION"))
+    };
     let target_policies = deploy_permissions(service, &target);
     let props = PipelineProps {
         name: service.to_owned(),
@@ -158,12 +143,8 @@ pub fn build(
             return errors.iter().map(|error| at_document(doc, error)).collect();
         }
     };
-    match let_job_read_script(cx.app_mut(), &pipeline, service, &target) {
-        Ok(()) => Diagnostics::new(),
-        Err(message) => Diagnostic::error(codes::INVALID_VALUE, message)
-            .at(&doc.name.span)
-            .into(),
-    }
+    let_job_read_script(cx.app_mut(), &pipeline, service, &target);
+    Diagnostics::new()
 }
 
 /// The repository, as written or by default the CodeCommit repository of the service.
@@ -225,37 +206,6 @@ fn test_project(checked: &Checked) -> Result<ProjectProps, ConstructError> {
     // Spark in local mode wants more than the 3 GB of the small size.
     props.compute = Compute::Medium;
     props.report_groups = IndexMap::from([(REPORT.to_owned(), ReportGroupProps::test())]);
-    Ok(props)
-}
-
-/// Synthesizes the manifests with this binary, as the Synth stage does.
-fn templates_project(
-    service: &str,
-    install: &[String],
-    manifests: &str,
-) -> Result<ProjectProps, ConstructError> {
-    let spec = BuildSpec {
-        phases: Phases {
-            install: Some(Phase::commands(install.iter().cloned())),
-            build: Some(Phase::commands([format!(
-                "cfsynth synth {manifests} --out {TEMPLATES}"
-            )])),
-            ..Phases::default()
-        },
-        artifacts: Some(ArtifactFiles {
-            files: vec!["**/*".into()],
-            base_directory: Some(TEMPLATES.into()),
-            ..ArtifactFiles::default()
-        }),
-        cache_paths: vec!["/root/.cargo/**/*".into()],
-        ..BuildSpec::default()
-    };
-    let mut props = ProjectProps::new(
-        ProjectSource::CodePipeline(BuildSpecSource::Inline(Box::new(spec))),
-        Image::parse("standard:7.0")?,
-    );
-    props.description = Some(format!("Synthesizes the templates of {service}"));
-    props.cache = Some(Cache::Local(vec![LocalCache::Custom]));
     Ok(props)
 }
 
@@ -357,22 +307,16 @@ fn deploy_permissions(service: &str, target: &Environment) -> Vec<Statement> {
     ]
 }
 
-/// Lets the job role of another account read the script: statements in the artifact
-/// bucket's policy and key's policy (of the pipeline's own region). The role does not
-/// exist when the pipeline stack is deployed, so they name its account and match its ARN.
-fn let_job_read_script(
-    app: &mut App,
-    pipeline: &Pipeline,
-    service: &str,
-    target: &Environment,
-) -> Result<(), String> {
-    let tooling = app.env(pipeline.stack).clone();
-    if tooling.account() == target.account() {
+/// Lets the job role of another account read the script: statements in the policies of
+/// the pipeline's artifact bucket and key (of the pipeline's own region). The role does
+/// not exist when the pipeline stack is deployed, so they name its account and match its
+/// ARN.
+fn let_job_read_script(app: &mut App, pipeline: &Pipeline, service: &str, target: &Environment) {
+    if pipeline.artifact_bucket.account() == target.account() {
         // The role's own policy is enough in the same account.
-        return Ok(());
+        return;
     }
     let job_role = RoleRef::new(target.account(), role_name(service)).arn();
-    let bucket = artifact_bucket(service, tooling.account(), tooling.region());
     let from_job = |statement: Statement| {
         statement.to(Principal::account(target.account())).when(
             "ArnEquals",
@@ -380,52 +324,41 @@ fn let_job_read_script(
             job_role.clone().into_node(),
         )
     };
-    let read = from_job(
-        Statement::allow(["s3:GetObject"])
-            .sid("GlueJobReadsScript")
-            .on([sub(format!(
-                "arn:${{AWS::Partition}}:s3:::{bucket}/{}*",
-                script_prefix(service)
-            ))]),
+    pipeline.artifact_bucket.add_to_resource_policy(
+        app,
+        from_job(
+            Statement::allow(["s3:GetObject"])
+                .sid("GlueJobReadsScript")
+                .on([pipeline
+                    .artifact_bucket
+                    .arn_for_objects(&format!("{}*", script_prefix(service)))]),
+        ),
     );
-    // In a key policy the resource is always `*`: the key itself.
-    let decrypt = from_job(
-        Statement::allow(["kms:Decrypt"])
-            .sid("GlueJobDecryptsScript")
-            .on(["*"]),
-    );
-    let store = Scope::root(pipeline.stack).child("artifacts");
-    for (suffix, property, statement) in [
-        ("BucketPolicy", "PolicyDocument", read),
-        ("Key", "KeyPolicy", decrypt),
-    ] {
-        let handle = ResourceHandle::new(pipeline.stack, store.logical_id(suffix));
-        let document = app
-            .resource_mut(&handle)
-            .and_then(|resource| resource.properties.get_mut(property))
-            .ok_or_else(|| {
-                format!(
-                    "the pipeline has no artifact store resource `{}` to let the job read its script",
-                    handle.logical_id()
-                )
-            })?;
-        add_statement(document, &statement);
+    // The artifacts are KMS-encrypted (`ArtifactEncryption::Kms`): the key is there. In a
+    // key policy the resource is always `*`: the key itself.
+    if let Some(key) = &pipeline.artifact_key {
+        key.add_to_key_policy(
+            app,
+            from_job(
+                Statement::allow(["kms:Decrypt"])
+                    .sid("GlueJobDecryptsScript")
+                    .on(["*"]),
+            ),
+        );
     }
-    Ok(())
 }
 
-/// Installs this crate's binary and puts it on the `PATH` as `cfsynth`, the command the
-/// Synth step runs.
+/// Installs this crate's binary (`glue-etl-cfsynth`, the command the Synth step runs) at
+/// this version.
 fn default_install_commands() -> Vec<String> {
     vec![
         "command -v cargo || (curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal)".into(),
         ". \"$HOME/.cargo/env\"".into(),
         format!(
-            "cargo install {} --version '={}' --locked",
+            "cargo install {} --version '={}' --locked --bin {BINARY}",
             env!("CARGO_PKG_NAME"),
             env!("CARGO_PKG_VERSION")
         ),
-        "ln -sf \"$HOME/.cargo/bin/glue-etl-cfsynth\" \"$HOME/.cargo/bin/cfsynth\"".into(),
     ]
 }
 

@@ -96,7 +96,7 @@ pub struct ConnectionRepoSpec {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SynthSpec {
-    /// Commands that put this binary on the `PATH` as `cfsynth` (default: `cargo install`
-    /// this crate at this version, and link `glue-etl-cfsynth` as `cfsynth`).
+    /// Commands that put this binary, `glue-etl-cfsynth`, on the `PATH` (default:
+    /// `cargo install` this crate at this version).
     pub install: Vec<String>,
 }

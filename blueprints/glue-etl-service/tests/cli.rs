@@ -110,7 +110,7 @@ fn synth_writes_the_service_stacks_next_to_a_builtin_stack() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stdout(&output).starts_with(
-            "Synthesized 4 stacks with 39 resources for 2 environments from 3 documents into cfsynth.out\n"
+            "Synthesized 4 stacks with 35 resources for 2 environments from 3 documents into cfsynth.out\n"
         ),
         "{}",
         stdout(&output)
@@ -190,6 +190,68 @@ fn synth_writes_the_service_stacks_next_to_a_builtin_stack() {
         stages,
         ["Source", "Synth", "UpdatePipeline", "Test", "Deploy"]
     );
+    // One synthesis per execution, by this binary: the Deploy stage deploys the job stack
+    // from the Synth stage's output, under the file name `synth` wrote.
+    let synth = pipeline["Resources"]["SynthProject"]["Properties"]["Source"]["BuildSpec"]
+        .as_str()
+        .expect("an inline buildspec");
+    assert!(
+        synth.contains("glue-etl-cfsynth synth manifests --out cfsynth.out")
+            && synth.contains("cargo install glue-etl-blueprint --version '=0.1.0' --locked")
+            && !synth.contains("ln -sf"),
+        "{synth}"
+    );
+    let actions = |stage: usize| {
+        pipeline["Resources"]["Pipeline"]["Properties"]["Stages"][stage]["Actions"]
+            .as_array()
+            .expect("actions")
+            .clone()
+    };
+    let names = |stage: usize| -> Vec<String> {
+        actions(stage)
+            .iter()
+            .map(|action| action["Name"].as_str().expect("a name").to_owned())
+            .collect()
+    };
+    assert_eq!(names(3), ["unit-tests"]);
+    assert_eq!(names(4), ["publish-script", "job"]);
+    let job_deploy = &actions(4)[1];
+    assert_eq!(
+        job_deploy["InputArtifacts"],
+        serde_json::json!([{ "Name": "synth" }])
+    );
+    let template = job_deploy["Configuration"]["TemplatePath"]
+        .as_str()
+        .expect("a template path");
+    assert_eq!(
+        template,
+        "synth::orders-etl-333333333333-us-east-1.template.json"
+    );
+    let file = template
+        .strip_prefix("synth::")
+        .expect("the synth artifact");
+    assert!(
+        out.join(file).is_file(),
+        "no {file} in the synthesized output"
+    );
+    assert!(
+        !pipeline["Resources"]
+            .as_object()
+            .expect("resources")
+            .keys()
+            .any(|id| id.starts_with("Templates")),
+        "a second synth project"
+    );
+    let store = &pipeline["Resources"];
+    assert!(
+        store["ArtifactsBucketPolicy"]
+            .to_string()
+            .contains("GlueJobReadsScript")
+            && store["ArtifactsKey"]
+                .to_string()
+                .contains("GlueJobDecryptsScript"),
+        "the job role may not read its script"
+    );
     let tests = &pipeline["Resources"]["UnitTestsProject"]["Properties"];
     assert_eq!(
         tests["Environment"]["Image"],
@@ -228,7 +290,7 @@ fn list_and_validate_know_the_new_kind() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "Valid: 4 stacks with 39 resources for 2 environments from 3 documents\n"
+        "Valid: 4 stacks with 35 resources for 2 environments from 3 documents\n"
     );
     let output = run(
         &dir,

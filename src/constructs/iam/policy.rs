@@ -256,18 +256,17 @@ pub fn add_statement(document: &mut Json, statement: &Statement) {
 /// else appended.
 pub fn merge_statement(statements: &mut Vec<Json>, statement: &Statement) {
     let new = serde_json::to_value(statement).unwrap_or(Json::Null);
-    let without_actions = |value: &Json| -> Option<Map<String, Json>> {
-        let mut map = value.as_object()?.clone();
-        map.remove("Action");
-        (!map.contains_key("Sid")).then_some(map)
-    };
-    let key = without_actions(&new);
     if statements.contains(&new) {
         return;
     }
-    let same_target = statements
-        .iter_mut()
-        .find(|existing| key.is_some() && without_actions(existing) == key);
+    let same_target = match new.as_object() {
+        Some(new_map) if !new_map.contains_key("Sid") => statements.iter_mut().find(|existing| {
+            existing
+                .as_object()
+                .is_some_and(|map| same_but_actions(map, new_map))
+        }),
+        _ => None,
+    };
     match same_target {
         Some(existing) => {
             let mut actions: Vec<Json> = match existing.get("Action") {
@@ -287,6 +286,17 @@ pub fn merge_statement(statements: &mut Vec<Json>, statement: &Statement) {
         }
         None => statements.push(new),
     }
+}
+
+/// Whether two statements without `Sid` differ at most in their `Action`.
+fn same_but_actions(existing: &Map<String, Json>, new: &Map<String, Json>) -> bool {
+    let keys = |map: &Map<String, Json>| map.keys().filter(|key| *key != "Action").count();
+    !existing.contains_key("Sid")
+        && keys(existing) == keys(new)
+        && new
+            .iter()
+            .filter(|(key, _)| *key != "Action")
+            .all(|(key, value)| existing.get(key) == Some(value))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub use names::{
     artifact_bucket, artifact_key_alias, bootstrap_stack, deploy_role, execution_role,
     pipeline_role, pipeline_stack, support_stack,
 };
-pub use self_mutation::{SELF_TARGET, SelfMutation};
+pub use self_mutation::{SELF_TARGET, SYNTH_ARTIFACT, SelfMutation};
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -166,6 +166,10 @@ pub struct Pipeline {
     pub handle: ResourceHandle,
     /// The pipeline's service role.
     pub role: Role,
+    /// The artifact bucket in the pipeline's region.
+    pub artifact_bucket: Bucket,
+    /// The artifact key in the pipeline's region, when artifacts use a customer-managed key.
+    pub artifact_key: Option<Key>,
     /// Support stacks, one per other region.
     pub support_stacks: Vec<StackId>,
     /// Bootstrap stacks, one per target account.
@@ -176,6 +180,19 @@ impl Pipeline {
     /// Checks the wiring, then creates the pipeline stack and every support and bootstrap
     /// stack it needs. Returns every problem found.
     pub fn new(app: &mut App, mut props: PipelineProps) -> Result<Pipeline, Vec<ConstructError>> {
+        let (name, tooling) = (&props.name.clone(), &props.env.clone());
+        // A caller may have created the pipeline stack already (to add build projects to it).
+        let stack_name = names::pipeline_stack(name);
+        let stack = app
+            .find_stack(&stack_name, tooling)
+            .unwrap_or_else(|| app.add_stack(stack_name, tooling.clone(), StackRole::Pipeline));
+        let root = Scope::root(stack);
+        // The self-mutation stages come first, so the checks see them and later actions
+        // may use their artifacts (e.g. deploy a template the Synth action wrote).
+        if let Some(mutation) = props.self_mutation.clone() {
+            self_mutation::add_stages(app, &root, &mut props, &mutation)?;
+        }
+        let props = props;
         let target_names: IndexSet<String> = props.targets.keys().cloned().collect();
         let mut errors = check::check_stages(&props.name, &props.stages, &target_names);
         errors.extend(check_references(&props));
@@ -191,23 +208,12 @@ impl Pipeline {
             return Err(errors);
         }
 
-        let (name, tooling) = (&props.name.clone(), &props.env.clone());
         let encrypted =
             props.artifact_encryption == ArtifactEncryption::Kms || places.cross_account();
         let bootstrap_stacks = targets::bootstrap_stacks(app, &props, &places, encrypted);
-        // A caller may have created the pipeline stack already (to add build projects to it).
-        let stack_name = names::pipeline_stack(name);
-        let stack = app
-            .find_stack(&stack_name, tooling)
-            .unwrap_or_else(|| app.add_stack(stack_name, tooling.clone(), StackRole::Pipeline));
         for bootstrap in &bootstrap_stacks {
             app.add_dependency(stack, *bootstrap);
         }
-        let root = Scope::root(stack);
-        if let Some(mutation) = props.self_mutation.clone() {
-            self_mutation::add_stages(app, &root, &mut props, &mutation)?;
-        }
-        let props = props;
 
         // One artifact store per region: the pipeline's here, the others in support stacks.
         let (local_bucket, local_key) =
@@ -355,6 +361,8 @@ impl Pipeline {
             stack,
             handle,
             role,
+            artifact_bucket: local_bucket,
+            artifact_key: local_key,
             support_stacks,
             bootstrap_stacks,
         })

@@ -24,8 +24,9 @@ use crate::template::{Val, sub};
 /// The target name the UpdatePipeline action deploys to (the pipeline's own stack).
 pub const SELF_TARGET: &str = "self-update";
 
-/// The artifact holding the synthesized templates.
-const SYNTH_ARTIFACT: &str = "synth";
+/// The artifact holding the synthesized templates (every stack of the app, plus
+/// `assembly.json`): later actions may deploy from it, e.g. `synth::<stack file>`.
+pub const SYNTH_ARTIFACT: &str = "synth";
 
 /// How the pipeline re-synthesizes itself.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -35,7 +36,10 @@ pub struct SelfMutation {
     pub cfsynth_version: String,
     /// Manifest paths in the source, passed to `cfsynth synth`.
     pub manifests: Vec<String>,
-    /// Commands that put `cfsynth` on the `PATH`, replacing the default install (e.g.
+    /// The synthesizing binary (default `cfsynth`; a team blueprint's own binary, which
+    /// keeps cfsynth's CLI, goes here).
+    pub binary: String,
+    /// Commands that put the binary on the `PATH`, replacing the default install (e.g.
     /// for a build image with cfsynth preinstalled, or a binary from an internal mirror).
     pub install_commands: Option<Vec<String>>,
 }
@@ -46,6 +50,7 @@ impl SelfMutation {
         SelfMutation {
             cfsynth_version: version.into(),
             manifests: vec!["manifests".into()],
+            binary: "cfsynth".into(),
             install_commands: None,
         }
     }
@@ -96,7 +101,8 @@ pub(super) fn add_stages(
         phases: Phases {
             install: Some(Phase::commands(mutation.install_commands())),
             build: Some(Phase::commands([format!(
-                "cfsynth synth {} --out cfsynth.out",
+                "{} synth {} --out cfsynth.out",
+                mutation.binary,
                 mutation.manifests.join(" ")
             )])),
             ..Phases::default()
@@ -124,11 +130,7 @@ pub(super) fn add_stages(
 
     let stack_name = names::pipeline_stack(&props.name);
     let env = &props.env;
-    let template_file = format!(
-        "{stack_name}-{}-{}.template.json",
-        env.account(),
-        env.region()
-    );
+    let template_file = crate::app::template_file(&stack_name, env);
     let mut update = StackDeploy::create_update(
         stack_name.clone(),
         ArtifactPath {
