@@ -11,8 +11,7 @@ use serde_json::Value as Json;
 
 use crate::app::{Partition, StackRole};
 use crate::constructs::codebuild::{
-    BuildSpecSource, Compute, EnvVar, Image, Project, ProjectProps, ProjectSource,
-    ReportGroupProps, SecretRef,
+    BuildSpecSource, Compute, Image, Project, ProjectProps, ProjectSource, ReportGroupProps,
 };
 use crate::constructs::notifications::PipelineEvent;
 use crate::constructs::pipeline::{
@@ -23,6 +22,7 @@ use crate::constructs::pipeline::{
 use crate::constructs::{ConstructError, Scope};
 use crate::diagnostics::{Diagnostic, Diagnostics, Span, codes};
 use crate::manifest::env::EnvSpec;
+use crate::manifest::kinds::resources::{ProjectEnvValue, env_var};
 use crate::manifest::{Blueprint, BuildContext, Document, Located};
 
 /// A delivery pipeline: sources, then stages of actions that build, test, deploy into
@@ -298,7 +298,7 @@ pub struct BuildSpec {
     /// Environment variables: plain values, or `{ secret: id, key: json-key }`, or
     /// `{ parameter: /name }`.
     #[serde(default)]
-    pub env: IndexMap<String, EnvValueSpec>,
+    pub env: IndexMap<Located<String>, ProjectEnvValue>,
     /// Input artifacts (default: the first source's output).
     #[serde(default)]
     pub inputs: Vec<String>,
@@ -314,27 +314,6 @@ pub struct BuildSpec {
     /// Build timeout in minutes (5 to 2160).
     #[serde(default)]
     pub timeout: Option<i64>,
-}
-
-/// An environment variable value.
-#[derive(Clone, Debug, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum EnvValueSpec {
-    /// A plain value.
-    Plain(String),
-    /// A Secrets Manager secret.
-    Secret {
-        /// The secret name or ARN.
-        secret: String,
-        /// A JSON key in the secret.
-        #[serde(default)]
-        key: Option<String>,
-    },
-    /// A Parameter Store parameter.
-    Parameter {
-        /// The parameter name.
-        parameter: String,
-    },
 }
 
 /// A report group.
@@ -951,26 +930,14 @@ impl Builder<'_> {
         props.compute = compute;
         props.privileged = build.privileged;
         props.timeout_minutes = build.timeout;
-        props.env = build
-            .env
-            .iter()
-            .map(|(name, value)| match value {
-                EnvValueSpec::Plain(text) => EnvVar::plaintext(name.as_str(), text.as_str()),
-                EnvValueSpec::Parameter { parameter } => {
-                    EnvVar::parameter(name.as_str(), parameter.as_str())
-                }
-                EnvValueSpec::Secret { secret, key } => {
-                    let reference = SecretRef::new(secret.as_str());
-                    EnvVar::secret(
-                        name.as_str(),
-                        match key {
-                            Some(key) => reference.key(key.as_str()),
-                            None => reference,
-                        },
-                    )
-                }
-            })
-            .collect();
+        let mut env = Vec::with_capacity(build.env.len());
+        for (name, value) in &build.env {
+            match env_var(name, value) {
+                Ok(variable) => env.push(variable),
+                Err(errors) => self.diagnostics.extend(errors),
+            }
+        }
+        props.env = env;
         props.report_groups = build
             .reports
             .iter()

@@ -24,6 +24,7 @@ pub use bucket::{BucketEncryptionSpec, BucketSpec, LifecycleSpec, S3Bucket};
 pub use key::{KeySpec, KmsKey};
 pub use managed_policy::{IamManagedPolicy, ManagedPolicySpec};
 pub use policy::{EffectSpec, StatementSpec};
+pub(crate) use project::env_var;
 pub use project::{
     CodeBuildProject, ParameterEnvSpec, ProjectCacheSpec, ProjectEnvValue, ProjectReportSpec,
     ProjectSpec, ProjectVpcSpec, ReportFormatSpec, SecretEnvSpec,

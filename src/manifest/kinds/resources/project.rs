@@ -446,7 +446,10 @@ fn source(spec: &ProjectSpec, diagnostics: &mut Diagnostics) -> Option<ProjectSo
 
 /// An environment variable as written: a plain scalar (or intrinsic function), a secret
 /// or a parameter.
-fn env_var(name: &Located<String>, value: &ProjectEnvValue) -> Result<EnvVar, Diagnostics> {
+pub(crate) fn env_var(
+    name: &Located<String>,
+    value: &ProjectEnvValue,
+) -> Result<EnvVar, Diagnostics> {
     let node = &value.0;
     let path = format!("env.{name}");
     if node.tag.is_some() || is_intrinsic(node) {
