@@ -1,6 +1,7 @@
 //! The synthesized output: templates plus `assembly.json`, which tells `deploy` and other
 //! tools what goes where and in which order.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::Path;
 
@@ -12,6 +13,7 @@ use super::asset::{Asset, AssetKind};
 use super::env::Environment;
 use super::stack::{Stack, StackRole};
 use super::synth::parameter_defaults;
+use crate::parallel::par_map;
 
 /// Version of the `assembly.json` format.
 pub const ASSEMBLY_VERSION: u32 = 1;
@@ -182,22 +184,26 @@ impl Assembly {
     /// there by an earlier run that this assembly no longer has.
     pub fn write(&self, dir: &Path) -> io::Result<()> {
         std::fs::create_dir_all(dir)?;
+        let current: HashSet<&str> = self
+            .stacks
+            .iter()
+            .map(|stack| stack.template_file.as_str())
+            .collect();
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
             let stale = path
                 .file_name()
                 .and_then(|name| name.to_str())
-                .is_some_and(|name| {
-                    name.ends_with(".template.json")
-                        && !self.stacks.iter().any(|stack| stack.template_file == name)
-                });
+                .is_some_and(|name| name.ends_with(".template.json") && !current.contains(name));
             if stale {
                 std::fs::remove_file(&path)?;
             }
         }
-        for stack in &self.stacks {
-            std::fs::write(dir.join(&stack.template_file), &stack.body)?;
-        }
+        par_map(&self.stacks, |stack| {
+            std::fs::write(dir.join(&stack.template_file), &stack.body)
+        })
+        .into_iter()
+        .collect::<io::Result<()>>()?;
         self.write_assets(dir)?;
         std::fs::write(dir.join("assembly.json"), self.manifest())
     }
