@@ -498,31 +498,52 @@ fn the_example_data_lake_gives_each_job_a_role_of_its_own() {
         .iter()
         .map(|stack| (stack.name.as_str(), stack.env.account()))
         .collect();
-    // Each environment's asset bucket (a bootstrap stack) deploys before its data lake.
+    // Each environment's pipeline is in the environment's account; no scripts are
+    // uploaded as assets (the pipelines publish them).
     assert_eq!(
         stacks,
         [
-            ("cfsynth-assets", "666666666666"),
-            ("cfsynth-assets", "444444444444"),
-            ("cfsynth-assets", "555555555555"),
+            ("data-lake-dev-pipeline", "666666666666"),
+            ("data-lake-test-pipeline", "444444444444"),
+            ("data-lake-prod-pipeline", "555555555555"),
             ("data-lake-dev", "666666666666"),
             ("data-lake-test", "444444444444"),
             ("data-lake-prod", "555555555555"),
         ]
     );
-    // Two scripts, uploaded for each of the three environments.
-    assert_eq!(assembly.assets.len(), 6);
-    for asset in &assembly.assets {
-        assert!(
-            asset.source.starts_with("manifests/jobs/"),
-            "{}",
-            asset.source
+    assert!(assembly.assets.is_empty());
+    for (index, (env, account, branch)) in [
+        ("dev", "666666666666", "dev"),
+        ("test", "444444444444", "test"),
+        ("prod", "555555555555", "main"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let lake: Json = serde_json::from_str(&assembly.stacks[index + 3].body).expect("JSON");
+        assert_eq!(
+            lake["Resources"]["ConformOrdersJob"]["Properties"]["Command"]["ScriptLocation"],
+            format!("s3://example-lake-scripts-{env}/jobs/conform_orders.py")
         );
+        let pipeline: Json = serde_json::from_str(&assembly.stacks[index].body).expect("JSON");
+        let stages = &pipeline["Resources"]["Pipeline"]["Properties"]["Stages"];
+        let source = &stages[0]["Actions"][0]["Configuration"];
+        assert_eq!(source["FullRepositoryId"], "acme/data-lake");
+        assert_eq!(source["BranchName"], branch);
         assert!(
-            asset.bucket.starts_with("cfsynth-assets-"),
-            "{}",
-            asset.bucket
+            source["ConnectionArn"]
+                .as_str()
+                .is_some_and(|arn| arn.contains(&format!(":{account}:connection/")))
         );
+        let deploy = &stages[3]["Actions"][0]["Configuration"];
+        assert_eq!(
+            deploy["TemplatePath"],
+            format!("synth::data-lake-{env}-{account}-us-east-1.template.json")
+        );
+        let upload = pipeline["Resources"]["PublishJobScriptsRoleDefaultPolicy"].to_string();
+        assert!(upload.contains(&format!(
+            "\"Action\":\"s3:PutObject\",\"Resource\":{{\"Fn::Sub\":\"arn:${{AWS::Partition}}:s3:::example-lake-scripts-{env}/jobs/*\"}}"
+        )));
     }
     let prod: Json = serde_json::from_str(&assembly.stacks[5].body).expect("JSON");
     let revenue = prod["Resources"]["DailyRevenueJobRoleDefaultPolicy"].to_string();

@@ -11,8 +11,10 @@ use serde_json::Value as Json;
 
 use crate::app::{Partition, StackRole};
 use crate::constructs::codebuild::{
-    BuildSpecSource, Compute, Image, Project, ProjectProps, ProjectSource, ReportGroupProps,
+    BuildSpec as Buildspec, BuildSpecSource, Compute, Image, Phase, Phases, Project, ProjectProps,
+    ProjectSource, ReportGroupProps,
 };
+use crate::constructs::iam::{Grantee, Statement};
 use crate::constructs::notifications::PipelineEvent;
 use crate::constructs::pipeline::{
     Action, ActionKind, ArtifactEncryption, ArtifactPath, BuildProject, Capability, DeployMode,
@@ -270,6 +272,28 @@ pub enum ActionSpec {
     Invoke(InvokeSpec),
     /// A Step Functions execution.
     Stepfunction(StepFunctionSpec),
+    /// Copies files of an artifact to an S3 prefix (a CodeBuild project running
+    /// `aws s3 cp`, whose role may only put objects under that prefix).
+    Upload(UploadSpec),
+}
+
+/// An upload of artifact files to S3.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UploadSpec {
+    /// The action name, unique in its stage.
+    pub name: Located<String>,
+    /// Run order within the stage.
+    #[serde(default)]
+    pub order: Option<u32>,
+    /// The input artifact holding the files (default: the first source's output).
+    #[serde(default)]
+    pub input: Option<String>,
+    /// Paths of the files in the artifact; each is copied to `to` under its file name
+    /// (`jobs/orders.py` to `s3://bucket/prefix/orders.py`).
+    pub files: Located<Vec<Located<String>>>,
+    /// The destination, `s3://bucket/prefix/` (or `s3://bucket/` for the whole bucket).
+    pub to: Located<String>,
 }
 
 /// A CodeBuild build or test action.
@@ -825,6 +849,7 @@ impl Builder<'_> {
         let kind = match spec {
             ActionSpec::Build(build) => self.build(cx, root, stage, build, first_output, false)?,
             ActionSpec::Test(build) => self.build(cx, root, stage, build, first_output, true)?,
+            ActionSpec::Upload(upload) => self.upload(cx, root, stage, upload, first_output)?,
             ActionSpec::Deploy(deploy) => {
                 let mode = match deploy.mode {
                     Some(DeployModeSpec::ReplaceOnFailure) => DeployMode::ReplaceOnFailure,
@@ -978,6 +1003,130 @@ impl Builder<'_> {
         })
     }
 
+    /// An `upload` action: a project whose inline buildspec copies each file to the
+    /// destination, and whose role may put objects under the destination prefix only.
+    fn upload(
+        &mut self,
+        cx: &mut BuildContext<'_>,
+        root: &Scope,
+        stage: &StageSpec,
+        upload: &UploadSpec,
+        first_output: Option<&str>,
+    ) -> Option<ActionKind> {
+        let plan = self.upload_plan(upload)?;
+        let commands = plan.copies.iter().map(|(file, key)| {
+            format!(
+                "aws s3 cp {} {}",
+                // A path starting with `-` would read as an option.
+                shell_quote(&if file.starts_with('-') {
+                    format!("./{file}")
+                } else {
+                    file.clone()
+                }),
+                shell_quote(&format!("s3://{}/{key}", plan.bucket))
+            )
+        });
+        let buildspec = Buildspec {
+            phases: Phases {
+                build: Some(Phase::commands(commands)),
+                ..Phases::default()
+            },
+            ..Buildspec::default()
+        };
+        let mut props = ProjectProps::new(
+            ProjectSource::CodePipeline(BuildSpecSource::Inline(Box::new(buildspec))),
+            Image::parse("standard:7.0").ok()?,
+        );
+        props.description = Some(format!("Uploads files to {}", upload.to.value));
+        let scope = root.child(&format!("{}-{}", stage.name.value, upload.name.value));
+        let project = match Project::new(cx.app_mut(), &scope, props) {
+            Ok(project) => project,
+            Err(error) => {
+                self.error(
+                    &upload.name.span,
+                    codes::INVALID_VALUE,
+                    plain_message(&error),
+                );
+                return None;
+            }
+        };
+        project.role().add_to_policy(
+            cx.app_mut(),
+            Statement::allow(["s3:PutObject"]).on([crate::template::sub(format!(
+                "arn:${{AWS::Partition}}:s3:::{}/{}*",
+                plan.bucket, plan.prefix
+            ))]),
+        );
+        let input = upload
+            .input
+            .clone()
+            .or_else(|| first_output.map(str::to_owned));
+        Some(ActionKind::Build {
+            project: BuildProject::from(&project),
+            inputs: input.into_iter().collect(),
+            outputs: Vec::new(),
+            env: IndexMap::new(),
+            test: false,
+        })
+    }
+
+    /// The destination and the copies of an `upload`, its errors reported where written.
+    fn upload_plan(&mut self, upload: &UploadSpec) -> Option<UploadPlan> {
+        let destination = parse_s3_prefix(&upload.to.value);
+        if destination.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("`{}` is not an S3 prefix URI", upload.to.value),
+                )
+                .at(&upload.to.span)
+                .expected("`s3://bucket/prefix/`, e.g. `s3://acme-scripts/jobs/`"),
+            );
+        }
+        let mut ok = destination.is_some();
+        if upload.files.value.is_empty() {
+            self.error(
+                &upload.files.span,
+                codes::INVALID_VALUE,
+                "an upload needs at least one file in `files`",
+            );
+            ok = false;
+        }
+        let mut copies: Vec<(String, String)> = Vec::new();
+        let prefix = destination
+            .as_ref()
+            .map_or("", |(_, prefix)| prefix.as_str());
+        for file in &upload.files.value {
+            let name = file.value.rsplit('/').next().unwrap_or_default();
+            if name.is_empty() || name == "." || name == ".." {
+                self.error(
+                    &file.span,
+                    codes::INVALID_VALUE,
+                    format!("`{}` is not a file path in the artifact", file.value),
+                );
+                ok = false;
+                continue;
+            }
+            let key = format!("{prefix}{name}");
+            if copies.iter().any(|(_, other)| *other == key) {
+                self.error(
+                    &file.span,
+                    codes::INVALID_VALUE,
+                    format!("another file of this upload is also copied to `{key}`"),
+                );
+                ok = false;
+                continue;
+            }
+            copies.push((file.value.clone(), key));
+        }
+        let (bucket, prefix) = destination?;
+        ok.then_some(UploadPlan {
+            bucket,
+            prefix,
+            copies,
+        })
+    }
+
     /// The build image and compute size, each reported where written when invalid.
     fn image_and_compute(&mut self, build: &BuildSpec) -> Option<(Image, Compute)> {
         let written = build.image.as_ref();
@@ -1023,6 +1172,9 @@ impl Builder<'_> {
                     }
                     ActionSpec::Stackset(set) => {
                         self.artifact_path(set.template.as_ref());
+                    }
+                    ActionSpec::Upload(upload) => {
+                        self.upload_plan(upload);
                     }
                     _ => {}
                 }
@@ -1161,6 +1313,7 @@ impl<'a> Header<'a> {
             ActionSpec::Stepfunction(step) => {
                 header(&step.name, step.order, None, step.target.as_ref())
             }
+            ActionSpec::Upload(upload) => header(&upload.name, upload.order, None, None),
         }
     }
 }
@@ -1201,6 +1354,53 @@ fn manifest_folder(span: &Span) -> String {
     match folder {
         Some(folder) if !folder.is_empty() && !Path::new(&folder).is_absolute() => folder,
         _ => ".".into(),
+    }
+}
+
+/// Where an `upload` copies to: the bucket, the key prefix (empty or ending in `/`), and
+/// each file with its key.
+struct UploadPlan {
+    bucket: String,
+    prefix: String,
+    copies: Vec<(String, String)>,
+}
+
+/// `s3://bucket/prefix` as the bucket and the prefix (ending in `/` unless empty); `None`
+/// unless the bucket name is valid and the prefix has no wildcards or empty segments.
+fn parse_s3_prefix(uri: &str) -> Option<(String, String)> {
+    let rest = uri.strip_prefix("s3://")?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let trimmed = prefix.strip_suffix('/').unwrap_or(prefix);
+    let prefix_ok = !prefix.contains(['*', '?', '$'])
+        && !prefix.chars().any(char::is_control)
+        && (trimmed.is_empty() || trimmed.split('/').all(|part| !part.is_empty()));
+    if !bucket_ok || !prefix_ok {
+        return None;
+    }
+    let prefix = if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}/")
+    };
+    Some((bucket.to_owned(), prefix))
+}
+
+/// `text` as one word for a POSIX shell: single-quoted unless it is plainly safe.
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,%".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
