@@ -24,7 +24,9 @@ use crate::constructs::pipeline::{
 use crate::constructs::{ConstructError, Scope};
 use crate::diagnostics::{Diagnostic, Diagnostics, Span, codes};
 use crate::manifest::env::EnvSpec;
-use crate::manifest::kinds::resources::{ProjectEnvValue, env_var};
+use crate::manifest::kinds::resources::{
+    ProjectEnvValue, construct_error, env_var, image_and_compute,
+};
 use crate::manifest::{Blueprint, BuildContext, Document, Located};
 
 /// A delivery pipeline: sources, then stages of actions that build, test, deploy into
@@ -979,11 +981,8 @@ impl Builder<'_> {
         let project = match Project::new(cx.app_mut(), &scope, props) {
             Ok(project) => project,
             Err(error) => {
-                self.error(
-                    &build.name.span,
-                    codes::INVALID_VALUE,
-                    plain_message(&error),
-                );
+                self.diagnostics
+                    .push(construct_error(&error, &build.name.span));
                 return None;
             }
         };
@@ -1042,11 +1041,8 @@ impl Builder<'_> {
         let project = match Project::new(cx.app_mut(), &scope, props) {
             Ok(project) => project,
             Err(error) => {
-                self.error(
-                    &upload.name.span,
-                    codes::INVALID_VALUE,
-                    plain_message(&error),
-                );
+                self.diagnostics
+                    .push(construct_error(&error, &upload.name.span));
                 return None;
             }
         };
@@ -1129,28 +1125,11 @@ impl Builder<'_> {
 
     /// The build image and compute size, each reported where written when invalid.
     fn image_and_compute(&mut self, build: &BuildSpec) -> Option<(Image, Compute)> {
-        let written = build.image.as_ref();
-        let image = match Image::parse(written.map_or("standard:7.0", |image| image.as_str())) {
-            Ok(image) => Some(image),
-            Err(error) => {
-                let span = written
-                    .map_or(&build.name.span, |image| &image.span)
-                    .clone();
-                self.error(&span, codes::INVALID_VALUE, plain_message(&error));
-                None
-            }
-        };
-        let compute = match &build.compute {
-            None => Some(Compute::Small),
-            Some(compute) => match Compute::parse(compute) {
-                Ok(parsed) => Some(parsed),
-                Err(error) => {
-                    self.error(&compute.span, codes::INVALID_VALUE, plain_message(&error));
-                    None
-                }
-            },
-        };
-        Some((image?, compute?))
+        image_and_compute(
+            build.image.as_ref(),
+            build.compute.as_ref(),
+            &mut self.diagnostics,
+        )
     }
 
     /// Checks the values that need no environment (images, compute sizes, artifact
@@ -1401,13 +1380,5 @@ fn shell_quote(text: &str) -> String {
         text.to_owned()
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
-
-/// A construct error's message without its construct path (the diagnostic locates it).
-fn plain_message(error: &ConstructError) -> String {
-    match error {
-        ConstructError::Invalid { message, .. } => message.clone(),
-        other => other.to_string(),
     }
 }

@@ -24,11 +24,11 @@ pub use bucket::{BucketEncryptionSpec, BucketSpec, LifecycleSpec, S3Bucket};
 pub use key::{KeySpec, KmsKey};
 pub use managed_policy::{IamManagedPolicy, ManagedPolicySpec};
 pub use policy::{EffectSpec, StatementSpec};
-pub(crate) use project::env_var;
 pub use project::{
     CodeBuildProject, ParameterEnvSpec, ProjectCacheSpec, ProjectEnvValue, ProjectReportSpec,
     ProjectSpec, ProjectVpcSpec, ReportFormatSpec, SecretEnvSpec,
 };
+pub(crate) use project::{env_var, image_and_compute};
 pub use role::{IamRole, RoleSpec};
 pub use topic::{SnsTopic, TopicSpec};
 
@@ -49,7 +49,7 @@ fn scope_of<S>(
 
 /// A construct's error at the place in the entry it is about, without the construct path
 /// (the position says which entry it is).
-fn construct_error(error: &ConstructError, span: &Span) -> Diagnostic {
+pub(crate) fn construct_error(error: &ConstructError, span: &Span) -> Diagnostic {
     let message = match error {
         ConstructError::Invalid { message, .. } => message.clone(),
         other => other.to_string(),

@@ -244,18 +244,8 @@ impl ResourceKind for CodeBuildProject {
             Err(errors) => return errors,
         };
         let mut diagnostics = Diagnostics::new();
-        let image = match &spec.image {
-            Some(image) => Image::parse(image)
-                .map_err(|error| diagnostics.push(construct_error(&error, &image.span)))
-                .ok(),
-            None => Image::parse(DEFAULT_IMAGE).ok(),
-        };
-        let compute = match &spec.compute {
-            Some(compute) => Compute::parse(compute)
-                .map_err(|error| diagnostics.push(construct_error(&error, &compute.span)))
-                .ok(),
-            None => Some(Compute::Small),
-        };
+        let (image, compute) =
+            image_and_compute(spec.image.as_ref(), spec.compute.as_ref(), &mut diagnostics).unzip();
         let source = source(spec, &mut diagnostics);
         let env: Vec<EnvVar> = spec
             .env
@@ -442,6 +432,29 @@ fn source(spec: &ProjectSpec, diagnostics: &mut Diagnostics) -> Option<ProjectSo
             .unwrap_or_default(),
         ..BuildSpec::default()
     })))
+}
+
+/// The build image (default `standard:7.0`) and compute size (default `small`) as
+/// written, each reported where written when invalid. Shared with the pipeline's build
+/// actions.
+pub(crate) fn image_and_compute(
+    image: Option<&Located<String>>,
+    compute: Option<&Located<String>>,
+    diagnostics: &mut Diagnostics,
+) -> Option<(Image, Compute)> {
+    let image = match image {
+        Some(image) => Image::parse(image)
+            .map_err(|error| diagnostics.push(construct_error(&error, &image.span)))
+            .ok(),
+        None => Image::parse(DEFAULT_IMAGE).ok(),
+    };
+    let compute = match compute {
+        Some(compute) => Compute::parse(compute)
+            .map_err(|error| diagnostics.push(construct_error(&error, &compute.span)))
+            .ok(),
+        None => Some(Compute::Small),
+    };
+    Some((image?, compute?))
 }
 
 /// An environment variable as written: a plain scalar (or intrinsic function), a secret
