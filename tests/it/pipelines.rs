@@ -1,8 +1,6 @@
 //! Pipelines: the scenarios users build, the invariants that keep them safe, and the
 //! wiring errors caught before any template is written.
 
-mod support;
-
 use cfsynth::app::{App, Assembly, Environment};
 use cfsynth::constructs::notifications::PipelineEvent;
 use cfsynth::constructs::pipeline::{
@@ -106,7 +104,7 @@ fn synth(props: PipelineProps) -> Assembly {
 
 fn snapshot(name: &str, assembly: &Assembly) {
     for stack in &assembly.stacks {
-        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(format!("pipeline-{name}-{}", stack.id), stack.body);
         });
     }

@@ -448,7 +448,7 @@ fn spark_job_and_crawler_stack_snapshot() {
     props.max_retries = Some(1);
     Job::new(&mut app, &root.child("conform-orders"), props).expect("a job");
     let (body, _) = template(app);
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("construct-glue-spark-job-and-crawler", body);
     });
 }

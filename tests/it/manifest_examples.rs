@@ -13,11 +13,11 @@ fn example_manifests_synthesize() {
     };
     assert!(!assembly.stacks.is_empty());
     for stack in &assembly.stacks {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("manifest-example-{}", stack.id), &stack.body);
         });
     }
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("manifest-example-assembly", assembly.manifest());
     });
 }

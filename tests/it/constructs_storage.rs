@@ -916,7 +916,7 @@ fn representative_stacks_match_their_snapshots() {
         let mut stacks = synth(app);
         assert_eq!(stacks.len(), 1, "{name}");
         let (_, body, _) = stacks.remove(0);
-        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(name, body);
         });
     }

@@ -1,11 +1,9 @@
 //! The oracle: every template snapshot passes the pinned cfn-lint, as JSON and as YAML.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support::cfn_lint::{lint, repo_root, snapshot_templates};
 use cfsynth::template::render_yaml;
-use support::cfn_lint::{lint, repo_root, snapshot_templates};
 
 fn scratch_dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);

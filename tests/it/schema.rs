@@ -2,13 +2,11 @@
 //! every example manifest validates against it (checked by Python's `jsonschema`, an
 //! independent implementation, installed into `.venv` by `scripts/setup-venv`).
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::cfn_lint::repo_root;
 use cfsynth::manifest::Registry;
-use support::cfn_lint::repo_root;
 
 const SCHEMA_FILE: &str = "cfsynth.schema.json";
 
@@ -43,7 +41,7 @@ fn every_example_manifest_validates_against_the_schema() {
     manifests.sort();
     assert!(manifests.len() >= 5, "expected the example manifests");
     let output = Command::new(&python)
-        .arg(root.join("tests/support/validate_manifests.py"))
+        .arg(root.join("tests/it/support/validate_manifests.py"))
         .arg(root.join(SCHEMA_FILE))
         .args(&manifests)
         .output()

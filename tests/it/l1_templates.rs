@@ -6,8 +6,6 @@
 //! lints every snapshot with the pinned cfn-lint, so these also prove that what the L1
 //! types serialize is what CloudFormation expects.
 
-mod support;
-
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
@@ -2648,15 +2646,15 @@ fn render(name: &str, build: fn() -> Template) -> String {
 
 fn assert_template_snapshot(name: &str, build: fn() -> Template) {
     let body = render(name, build);
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!(name, body);
     });
 }
 
 #[test]
 fn every_l1_type_appears_in_a_snapshot_template() {
-    let dir = support::cfn_lint::repo_root().join("snapshots");
-    let used: BTreeSet<String> = support::cfn_lint::snapshot_templates(&dir)
+    let dir = crate::support::cfn_lint::repo_root().join("snapshots");
+    let used: BTreeSet<String> = crate::support::cfn_lint::snapshot_templates(&dir)
         .into_iter()
         .filter(|(name, _)| name.starts_with("l1-"))
         .flat_map(|(name, body)| {

@@ -458,7 +458,7 @@ fn the_example_renders_its_inline_product_templates() {
     for asset in &assembly.assets {
         if let Some(name) = asset.source.strip_prefix("synthesized: ") {
             let body = String::from_utf8_lossy(&asset.content).into_owned();
-            insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
                 insta::assert_snapshot!(format!("manifest-example-product-{name}"), body);
             });
         }

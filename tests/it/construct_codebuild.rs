@@ -169,7 +169,7 @@ fn snapshot_of_a_pipeline_build_with_secrets_parameters_reports_and_vpc() {
     let (mut app, stack) = app_in("us-east-1");
     pipeline_build(&mut app, stack);
     let body = body(app);
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("construct-codebuild-pipeline-build", body);
     });
 }
@@ -179,7 +179,7 @@ fn snapshot_of_an_arm_project_with_an_inline_buildspec() {
     let (mut app, stack) = app_in("eu-west-1");
     arm_inline_build(&mut app, stack);
     let body = body(app);
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("construct-codebuild-arm-inline-buildspec", body);
     });
 }
