@@ -13,7 +13,6 @@ use super::asset::{Asset, AssetKind};
 use super::env::Environment;
 use super::stack::{Stack, StackRole};
 use super::synth::parameter_defaults;
-use crate::parallel::par_map;
 
 /// Version of the `assembly.json` format.
 pub const ASSEMBLY_VERSION: u32 = 1;
@@ -199,11 +198,11 @@ impl Assembly {
                 std::fs::remove_file(&path)?;
             }
         }
-        par_map(&self.stacks, |stack| {
-            std::fs::write(dir.join(&stack.template_file), &stack.body)
-        })
-        .into_iter()
-        .collect::<io::Result<()>>()?;
+        // One thread: files created in one directory in parallel only contend for the
+        // directory's lock.
+        for stack in &self.stacks {
+            std::fs::write(dir.join(&stack.template_file), &stack.body)?;
+        }
         self.write_assets(dir)?;
         std::fs::write(dir.join("assembly.json"), self.manifest())
     }

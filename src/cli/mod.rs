@@ -106,12 +106,17 @@ fn synth(registry: &Registry, input: &Input, out: Option<&PathBuf>) -> ExitCode 
         );
         return reporter.failure(&Diagnostics::from(diagnostic));
     }
-    reporter.success(
+    let code = reporter.success(
         &warnings,
         &assembly,
         out.map(PathBuf::as_path),
         manifests.documents().len(),
-    )
+    );
+    // The process ends here: freeing every template and document one allocation at a
+    // time would only delay the exit.
+    std::mem::forget(assembly);
+    std::mem::forget(manifests);
+    code
 }
 
 fn list(registry: &Registry, input: &Input) -> ExitCode {

@@ -57,18 +57,20 @@ impl Manifests {
                 .help("manifests are `*.yaml` or `*.yml` files"),
             );
         }
-        let mut texts: Vec<(Arc<str>, String)> = Vec::with_capacity(files.len());
-        for file in files {
-            match read(&file) {
-                Ok(text) if !named.contains(&file) && is_template(&file, &text) => {}
-                Ok(text) => texts.push((Arc::from(file.display().to_string()), text)),
-                Err(error) => manifests.diagnostics.push(read_error(&file, &error)),
+        // Files read and parse independently: do both on every core, add them in file order.
+        let files: Vec<PathBuf> = files.into_iter().collect();
+        let loaded = par_map(&files, |file| {
+            let text = read(file)?;
+            let name: Arc<str> = Arc::from(file.display().to_string());
+            let parsed = parse_stream(&name, &text);
+            Ok((name, text, parsed))
+        });
+        for (file, loaded) in files.iter().zip(loaded) {
+            match loaded {
+                Ok((_, _, (documents, _))) if !named.contains(file) && is_template(&documents) => {}
+                Ok((name, text, parsed)) => manifests.add_parsed(name, text, parsed),
+                Err(error) => manifests.diagnostics.push(read_error(file, &error)),
             }
-        }
-        // Files parse independently: parse them on every core, add them in file order.
-        let parsed = par_map(&texts, |(file, text)| parse_stream(file, text));
-        for ((file, text), parsed) in texts.into_iter().zip(parsed) {
-            manifests.add_parsed(file, text, parsed);
         }
         manifests
     }
@@ -140,8 +142,7 @@ fn walk(dir: &Path, files: &mut IndexSet<PathBuf>) -> io::Result<()> {
 
 /// Whether a file's documents are CloudFormation templates rather than manifests: none
 /// has a `kind`, and each has `Resources` or `AWSTemplateFormatVersion`.
-fn is_template(file: &Path, text: &str) -> bool {
-    let (documents, _) = parse_stream(&Arc::from(file.display().to_string()), text);
+fn is_template(documents: &[Node]) -> bool {
     !documents.is_empty()
         && documents.iter().all(|document| {
             document.get("kind").is_none()
