@@ -120,6 +120,14 @@ impl From<&String> for Val<String> {
 }
 
 impl Val<String> {
+    /// The CloudFormation JSON of this value: a string, or the expression's tree.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Val::Lit(value) => Json::String(value.clone()),
+            Val::Expr(expr) => expr.node.clone(),
+        }
+    }
+
     /// A literal list of strings.
     pub fn list<I, S>(items: I) -> Val<List<String>>
     where

@@ -1,7 +1,7 @@
 //! Typed IAM policy documents.
 
 use indexmap::IndexMap;
-use serde::{Serialize, Serializer, ser::SerializeMap};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
 use crate::template::{Val, sub};
@@ -64,7 +64,7 @@ impl Principal {
                 [("Account", Val::Expr(id.clone()))],
             )
             .into_node(),
-            Principal::Arn(arn) => serde_json::to_value(arn).unwrap_or(Json::Null),
+            Principal::Arn(arn) => arn.to_json(),
             Principal::Anyone => Json::String("*".into()),
         }
     }
@@ -153,24 +153,22 @@ impl Statement {
     }
 }
 
-/// A single string when there is one item, else a list — the form people write.
-fn one_or_many<T: Serialize>(items: &[T]) -> Json {
-    match items {
-        [single] => serde_json::to_value(single).unwrap_or(Json::Null),
-        many => serde_json::to_value(many).unwrap_or(Json::Null),
-    }
-}
-
-impl Serialize for Statement {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
+impl Statement {
+    /// The statement as policy JSON, in the usual key order (`Sid`, `Effect`, `Principal`,
+    /// `Action`, `Resource`, `Condition`).
+    pub fn to_json(&self) -> Json {
+        let mut map = Map::new();
         if let Some(sid) = &self.sid {
-            map.serialize_entry("Sid", sid)?;
+            map.insert("Sid".into(), Json::String(sid.clone()));
         }
-        map.serialize_entry("Effect", &self.effect)?;
+        let effect = match self.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        map.insert("Effect".into(), Json::from(effect));
         if !self.principals.is_empty() {
-            if self.principals == [Principal::Anyone] {
-                map.serialize_entry("Principal", "*")?;
+            let principal = if self.principals == [Principal::Anyone] {
+                Json::from("*")
             } else {
                 let mut by_kind: IndexMap<&str, Vec<Json>> = IndexMap::new();
                 for principal in &self.principals {
@@ -179,21 +177,53 @@ impl Serialize for Statement {
                         .or_default()
                         .push(principal.value());
                 }
-                let principals: IndexMap<&str, Json> = by_kind
-                    .into_iter()
-                    .map(|(kind, values)| (kind, one_or_many(&values)))
-                    .collect();
-                map.serialize_entry("Principal", &principals)?;
-            }
+                Json::Object(
+                    by_kind
+                        .into_iter()
+                        .map(|(kind, values)| (kind.to_owned(), one_or_many(values)))
+                        .collect(),
+                )
+            };
+            map.insert("Principal".into(), principal);
         }
-        map.serialize_entry("Action", &one_or_many(&self.actions))?;
+        let actions = self
+            .actions
+            .iter()
+            .map(|action| Json::from(action.as_str()));
+        map.insert("Action".into(), one_or_many(actions.collect()));
         if !self.resources.is_empty() {
-            map.serialize_entry("Resource", &one_or_many(&self.resources))?;
+            let resources = self.resources.iter().map(Val::to_json).collect();
+            map.insert("Resource".into(), one_or_many(resources));
         }
         if !self.conditions.is_empty() {
-            map.serialize_entry("Condition", &self.conditions)?;
+            let conditions = self
+                .conditions
+                .iter()
+                .map(|(operator, keys)| {
+                    let keys = keys
+                        .iter()
+                        .map(|(key, value)| (key.clone(), value.clone()))
+                        .collect();
+                    (operator.clone(), Json::Object(keys))
+                })
+                .collect();
+            map.insert("Condition".into(), Json::Object(conditions));
         }
-        map.end()
+        Json::Object(map)
+    }
+}
+
+/// A single value when there is one, else a list — the form people write.
+fn one_or_many(mut items: Vec<Json>) -> Json {
+    match items.len() {
+        1 => items.pop().unwrap_or(Json::Null),
+        _ => Json::Array(items),
+    }
+}
+
+impl Serialize for Statement {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
     }
 }
 
@@ -255,7 +285,7 @@ pub fn add_statement(document: &mut Json, statement: &Statement) {
 /// statement without `Sid` that differs only in its actions (so grants stay compact),
 /// else appended.
 pub fn merge_statement(statements: &mut Vec<Json>, statement: &Statement) {
-    let new = serde_json::to_value(statement).unwrap_or(Json::Null);
+    let new = statement.to_json();
     if statements.contains(&new) {
         return;
     }
