@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use super::AccountRoles;
 use super::asset::{Asset, AssetKind};
 use super::env::Environment;
 use super::stack::{Stack, StackRole};
@@ -90,6 +91,14 @@ pub struct AssembledStack {
     pub resources: usize,
     /// Whether termination protection is turned on.
     pub termination_protection: bool,
+    /// The ARN of the role a deploy assumes in the stack's account, when the `Accounts`
+    /// manifest names one (else the bootstrap stack's deploy role).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy_role: Option<String>,
+    /// The ARN of the role CloudFormation deploys the stack with, when the `Accounts`
+    /// manifest names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_role: Option<String>,
     /// The template body (JSON).
     #[serde(skip)]
     pub body: String,
@@ -111,8 +120,14 @@ impl AssembledStack {
         stack_id(&stack.name, &stack.env)
     }
 
-    pub(super) fn new(stack: &Stack, body: String, dependencies: Vec<String>) -> Self {
+    pub(super) fn new(
+        stack: &Stack,
+        body: String,
+        dependencies: Vec<String>,
+        roles: Option<&AccountRoles>,
+    ) -> Self {
         let id = AssembledStack::id_of(stack);
+        let arn = |role: Option<&String>| role.map(|role| role_arn(&stack.env, role));
         AssembledStack {
             template_file: template_file(&stack.name, &stack.env),
             id,
@@ -124,8 +139,24 @@ impl AssembledStack {
             capabilities: capabilities(stack),
             resources: stack.template.resources.len(),
             termination_protection: stack.termination_protection,
+            deploy_role: roles.and_then(|roles| arn(roles.deploy.as_ref())),
+            execution_role: roles.and_then(|roles| arn(roles.execution.as_ref())),
             body,
         }
+    }
+}
+
+/// A role of `env`'s account as an ARN: `role` itself when it is one, else the role of
+/// that name (or `path/name`) in the account, in the environment's partition.
+pub fn role_arn(env: &Environment, role: &str) -> String {
+    if role.starts_with("arn:") {
+        role.to_owned()
+    } else {
+        format!(
+            "arn:{}:iam::{}:role/{role}",
+            env.partition().name(),
+            env.account()
+        )
     }
 }
 

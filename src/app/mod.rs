@@ -12,11 +12,13 @@ mod naming;
 mod stack;
 mod synth;
 
-pub use assembly::{AssembledAsset, AssembledStack, Assembly, stack_id, template_file};
+pub use assembly::{AssembledAsset, AssembledStack, Assembly, role_arn, stack_id, template_file};
 pub use asset::{Asset, AssetKind};
 pub use env::{EnvError, Environment, Partition, REGIONS};
 pub use naming::{logical_id, physical_name};
 pub use stack::{ResourceHandle, Stack, StackId, StackRole};
+
+use indexmap::IndexMap;
 
 use crate::template::{Resource, TemplateError};
 
@@ -100,12 +102,34 @@ pub struct App {
     stacks: Vec<Stack>,
     errors: Vec<SynthError>,
     assets: Vec<(StackId, Asset)>,
+    account_roles: IndexMap<String, AccountRoles>,
+}
+
+/// The roles a deploy uses in one account instead of the bootstrap stack's: each a role
+/// name in that account or the ARN of one of its roles.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct AccountRoles {
+    /// The role `cfsynth deploy` assumes there.
+    pub deploy: Option<String>,
+    /// The role CloudFormation deploys the account's stacks with (the change set's role).
+    pub execution: Option<String>,
 }
 
 impl App {
     /// An empty app.
     pub fn new() -> App {
         App::default()
+    }
+
+    /// Sets the deploy roles of every stack in `account`; `assembly.json` records them as
+    /// ARNs in each stack's partition.
+    pub fn set_account_roles(&mut self, account: impl Into<String>, roles: AccountRoles) {
+        self.account_roles.insert(account.into(), roles);
+    }
+
+    /// The deploy roles set for `account`.
+    pub fn account_roles(&self, account: &str) -> Option<&AccountRoles> {
+        self.account_roles.get(account)
     }
 
     /// Adds a stack. A name already used in the same environment is an error (the existing

@@ -62,7 +62,8 @@ impl App {
                 .iter()
                 .map(|dep| AssembledStack::id_of(self.stack(*dep)))
                 .collect();
-            stacks.push(AssembledStack::new(stack, body, dependencies));
+            let roles = self.account_roles(stack.env.account());
+            stacks.push(AssembledStack::new(stack, body, dependencies, roles));
         }
         let assets = self
             .assets()

@@ -69,7 +69,7 @@ pub(super) struct Source {
     #[arg(long, default_value = "default")]
     pub app: String,
     /// The role assumed in every account other than the caller's (`cfsynth bootstrap`
-    /// creates it).
+    /// creates it), unless the `Accounts` manifest names one for the account.
     #[arg(long, default_value = DEFAULT_ROLE, value_name = "NAME")]
     pub role_name: String,
 }
@@ -144,7 +144,8 @@ pub(super) struct DeployArgs {
     #[arg(long)]
     pub recreate_failed: bool,
     /// The role CloudFormation uses in each account (default: `cfsynth-cfn-exec` when
-    /// the default deploy role was assumed, else the caller's credentials).
+    /// the default deploy role was assumed, else the caller's credentials), unless the
+    /// `Accounts` manifest names one for the account.
     #[arg(long, value_name = "NAME")]
     pub execution_role_name: Option<String>,
     /// A template parameter value, for every stack that has it or for one stack.

@@ -86,6 +86,12 @@ pub struct DeployStack {
     pub protected: bool,
     /// Files this stack needs in its environment's staging bucket.
     pub assets: Vec<Asset>,
+    /// The role to assume in the stack's account (ARN), when the `Accounts` manifest names
+    /// one; else the deploy uses `--role-name` there.
+    pub deploy_role: Option<String>,
+    /// The role CloudFormation deploys the stack with (ARN), when the `Accounts` manifest
+    /// names one.
+    pub execution_role: Option<String>,
 }
 
 /// Every stack of an assembly, in deploy order, and the assets.
@@ -127,6 +133,10 @@ struct StackEntry {
     protected: bool,
     #[serde(default)]
     assets: Vec<AssetEntry>,
+    #[serde(default)]
+    deploy_role: Option<String>,
+    #[serde(default)]
+    execution_role: Option<String>,
 }
 
 /// An asset entry: `{id, path | file, key?, bucket?, stack?}`; `stack` (an assembly stack
@@ -211,6 +221,8 @@ impl DeployAssembly {
                             .map(|(_, asset)| asset.clone()),
                     )
                     .collect(),
+                deploy_role: entry.deploy_role,
+                execution_role: entry.execution_role,
             });
         }
         Ok(DeployAssembly {
@@ -244,6 +256,8 @@ impl DeployAssembly {
                     .collect(),
                 protected: stack.termination_protection,
                 assets: Vec::new(),
+                deploy_role: stack.deploy_role.clone(),
+                execution_role: stack.execution_role.clone(),
             })
             .collect();
         DeployAssembly {

@@ -19,6 +19,8 @@ pub struct Doomed {
     pub env: Target,
     /// Whether termination protection is on.
     pub protected: bool,
+    /// The role to assume in its account (see [`DeployStack::deploy_role`](super::DeployStack::deploy_role)).
+    pub deploy_role: Option<String>,
 }
 
 impl From<&Orphan> for Doomed {
@@ -28,6 +30,7 @@ impl From<&Orphan> for Doomed {
             stack_id: orphan.stack_id.clone(),
             env: orphan.env.clone(),
             protected: orphan.protected,
+            deploy_role: orphan.deploy_role.clone(),
         }
     }
 }
@@ -101,7 +104,7 @@ impl<C: Cloud> Engine<'_, C> {
     /// protection off first where it is on.
     pub async fn delete_stacks(&self, stacks: &[Doomed], report: &mut DestroyReport) {
         for stack in stacks {
-            let access = match self.access(&stack.name, &stack.env) {
+            let access = match self.access(&stack.name, &stack.env, stack.deploy_role.as_deref()) {
                 Ok(access) => access,
                 Err(error) => {
                     report.errors.push(error);
@@ -149,7 +152,8 @@ impl<C: Cloud> Engine<'_, C> {
         let mut doomed = Vec::new();
         for &index in plan.stacks.iter().rev() {
             let stack = &assembly.stacks[index];
-            let access: Access = self.access(&stack.name, &stack.env)?;
+            let access: Access =
+                self.access(&stack.name, &stack.env, stack.deploy_role.as_deref())?;
             let Some(info) = self
                 .call("DescribeStacks", || {
                     self.cloud().describe_stack(&access, &stack.name)
@@ -184,6 +188,7 @@ impl<C: Cloud> Engine<'_, C> {
                 stack_id: info.id.clone(),
                 env: stack.env.clone(),
                 protected: info.termination_protection,
+                deploy_role: stack.deploy_role.clone(),
             });
         }
         if doomed.is_empty() {

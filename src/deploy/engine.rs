@@ -240,6 +240,8 @@ pub struct Orphan {
     pub status: String,
     /// Whether termination protection is on.
     pub protected: bool,
+    /// The role to assume in its account (see [`DeployStack::deploy_role`]).
+    pub deploy_role: Option<String>,
 }
 
 /// What a deploy did.
@@ -445,8 +447,14 @@ impl<'a, C: Cloud> Engine<'a, C> {
         self.cloud
     }
 
-    /// How to reach `env`: no role in the caller's account, else `--role-name` there.
-    pub fn access(&self, stack: &str, env: &Target) -> Result<Access, DeployError> {
+    /// How to reach `env`: through `role` (an ARN) when the `Accounts` manifest names one
+    /// for the account; else no role in the caller's account, and `--role-name` in others.
+    pub fn access(
+        &self,
+        stack: &str,
+        env: &Target,
+        role: Option<&str>,
+    ) -> Result<Access, DeployError> {
         if env.partition != self.caller.partition() {
             return Err(DeployError::Partition {
                 stack: stack.to_owned(),
@@ -456,8 +464,11 @@ impl<'a, C: Cloud> Engine<'a, C> {
         }
         Ok(Access {
             region: env.region.clone(),
-            role_arn: (env.account != self.caller.account)
-                .then(|| env.role_arn(&self.options.role_name)),
+            role_arn: match role {
+                Some(role) => Some(role.to_owned()),
+                None => (env.account != self.caller.account)
+                    .then(|| env.role_arn(&self.options.role_name)),
+            },
         })
     }
 
@@ -633,7 +644,7 @@ impl<'a, C: Cloud> Engine<'a, C> {
         outputs: &Mutex<IndexMap<String, IndexMap<String, String>>>,
     ) -> Result<Outcome, DeployError> {
         let label = format!("{} ({})", stack.name, stack.env);
-        let access = self.access(&stack.name, &stack.env)?;
+        let access = self.access(&stack.name, &stack.env, stack.deploy_role.as_deref())?;
         let mut existing = self
             .call("DescribeStacks", || {
                 self.cloud.describe_stack(&access, &stack.name)
@@ -711,9 +722,11 @@ impl<'a, C: Cloud> Engine<'a, C> {
                 (STACK_TAG.to_owned(), stack.id.clone()),
             ]
             .into(),
-            role_arn: self
-                .options
-                .execution_role(&stack.env, access.role_arn.is_some()),
+            role_arn: stack.execution_role.clone().or_else(|| {
+                // `cfsynth-cfn-exec` goes with the bootstrap stack's deploy role only.
+                let bootstrap_role = access.role_arn.is_some() && stack.deploy_role.is_none();
+                self.options.execution_role(&stack.env, bootstrap_role)
+            }),
             client_token: change_set_name.clone(),
             description: format!("cfsynth deploy of {}", stack.id),
         };
@@ -1176,13 +1189,17 @@ impl<'a, C: Cloud> Engine<'a, C> {
     /// Stacks of this app in the environments of the plan that the assembly does not
     /// have. Environments that cannot be listed are warned about and skipped.
     pub async fn orphans(&self, assembly: &DeployAssembly, plan: &Plan) -> Vec<Orphan> {
-        let mut environments: IndexMap<Target, ()> = IndexMap::new();
+        // Each environment with the deploy role of its stacks (one per account).
+        let mut environments: IndexMap<Target, Option<String>> = IndexMap::new();
         for &index in &plan.stacks {
-            environments.insert(assembly.stacks[index].env.clone(), ());
+            let stack = &assembly.stacks[index];
+            environments
+                .entry(stack.env.clone())
+                .or_insert_with(|| stack.deploy_role.clone());
         }
         let mut orphans = Vec::new();
-        for env in environments.keys() {
-            let Ok(access) = self.access("(orphan listing)", env) else {
+        for (env, role) in &environments {
+            let Ok(access) = self.access("(orphan listing)", env, role.as_deref()) else {
                 continue;
             };
             let stacks = match self
@@ -1210,6 +1227,7 @@ impl<'a, C: Cloud> Engine<'a, C> {
                         env: env.clone(),
                         status: info.status.clone(),
                         protected: info.termination_protection,
+                        deploy_role: role.clone(),
                     });
                 }
             }

@@ -49,6 +49,7 @@ struct State {
     failing_instances: HashSet<String>,
     lost_responses: HashSet<&'static str>,
     calls: Vec<String>,
+    assumed_roles: Vec<String>,
     in_progress: usize,
     max_in_progress: usize,
     next_id: u64,
@@ -205,6 +206,11 @@ impl Fake {
             .unwrap_or_default()
     }
 
+    /// The roles calls went through, each once, in the order first used.
+    pub fn assumed_roles(&self) -> Vec<String> {
+        self.state().assumed_roles.clone()
+    }
+
     fn place(&self, access: &Access) -> Place {
         let account = access
             .role_arn
@@ -221,6 +227,11 @@ impl Fake {
         state
             .calls
             .push(format!("{operation} {}/{} {target}", place.0, place.1));
+        if let Some(role) = &access.role_arn
+            && !state.assumed_roles.contains(role)
+        {
+            state.assumed_roles.push(role.clone());
+        }
         if let Some(fault) = state
             .faults
             .get_mut(operation)

@@ -264,6 +264,12 @@ impl Plan {
             if !stack.assets.is_empty() {
                 notes.push(format!("{} asset(s)", stack.assets.len()));
             }
+            if let Some(role) = &stack.deploy_role {
+                notes.push(format!("through role {role}"));
+            }
+            if let Some(role) = &stack.execution_role {
+                notes.push(format!("executed by {role}"));
+            }
             out.push_str(&format!(
                 "    {}  {}  {}\n",
                 stack.name,
@@ -285,7 +291,7 @@ impl Plan {
             }
         }
         out.push_str(&format!(
-            "  Stacks in another account than the caller's are deployed through role `{role_name}` there.\n"
+            "  Stacks in another account than the caller's are deployed through role `{role_name}` there, unless the `Accounts` manifest names one.\n"
         ));
         out
     }
@@ -312,6 +318,8 @@ mod tests {
             capabilities: Vec::new(),
             protected: false,
             assets: Vec::new(),
+            deploy_role: None,
+            execution_role: None,
         }
     }
 

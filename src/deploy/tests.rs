@@ -61,6 +61,8 @@ fn stack(
         capabilities: Vec::new(),
         protected: false,
         assets: Vec::new(),
+        deploy_role: None,
+        execution_role: None,
     }
 }
 
@@ -506,6 +508,38 @@ fn other_accounts_are_reached_through_the_deploy_role_in_their_partition() {
         "arn:aws-cn:iam::222222222222:role/cfsynth-deploy"
     );
     assert_eq!(target.s3_domain(), "amazonaws.com.cn");
+}
+
+#[test]
+fn roles_named_by_the_accounts_manifest_replace_the_bootstrap_roles() {
+    let fake = Fake::new(CALLER);
+    let mut custom = queues("custom", "222222222222", "eu-west-1");
+    custom.deploy_role = Some("arn:aws:iam::222222222222:role/platform/deployer".into());
+    custom.execution_role = Some("arn:aws:iam::222222222222:role/cfn-service".into());
+    let mut deploy_only = queues("deploy-only", "333333333333", "eu-west-1");
+    deploy_only.deploy_role = Some("arn:aws:iam::333333333333:role/deployer".into());
+    let mut own_account = queues("own", CALLER, "eu-west-1");
+    own_account.deploy_role = Some(format!("arn:aws:iam::{CALLER}:role/deployer"));
+    let assembly = assembly(vec![custom, deploy_only, own_account]);
+    let result = run(&fake, &assembly);
+    assert!(result.report.success(), "{}", result.text());
+    assert_eq!(
+        fake.assumed_roles(),
+        [
+            "arn:aws:iam::222222222222:role/platform/deployer",
+            "arn:aws:iam::333333333333:role/deployer",
+            &format!("arn:aws:iam::{CALLER}:role/deployer"),
+        ]
+    );
+    assert!(fake.stack("222222222222", "eu-west-1", "custom").is_some());
+    assert_eq!(
+        fake.last_role_arn("custom").as_deref(),
+        Some("arn:aws:iam::222222222222:role/cfn-service")
+    );
+    // A deploy role of the user's own: no `cfsynth-cfn-exec`, which goes with the
+    // bootstrap stack's deploy role only.
+    assert_eq!(fake.last_role_arn("deploy-only"), None);
+    assert_eq!(fake.last_role_arn("own"), None);
 }
 
 #[test]

@@ -37,7 +37,8 @@
 //! | `E0309` | a resource entry that refers to a name its stack has no entry of that kind for |
 //! | `E0310` | resource entries that refer to each other in a cycle |
 //! | `E0311` | a policy statement cfsynth refuses: `iam:PassRole` on `*` or without an `iam:PassedToService` condition, or allowing every action (`*`, `service:*`) |
-//! | `E0320` | a value given twice where each must be unique (a share account, a principal, a product or version name, a grant) |
+//! | `E0312` | a deploy or execution role that is not a role of its account (`Accounts`) |
+//! | `E0320` | a value given twice where each must be unique (a share account, a principal, a product or version name, a grant, an account's roles) |
 //! | `E0321` | a name its document does not declare (a persona, an LF-tag or a value of it, a data location) |
 //! | `E0322` | a Lake Formation permission that the kind of resource it is granted on does not take |
 //! | `E0401` | two stacks with one name in one environment |
@@ -53,6 +54,7 @@
 //! | code | meaning |
 //! |------|---------|
 //! | `W0301` | a setting that replaces an account-wide list (Lake Formation's data lake administrators) |
+//! | `W0302` | an `executionRole` without a `deployRole` (`Accounts`): the bootstrap stack's deploy role may pass only `cfsynth-cfn-exec` |
 
 mod json;
 mod render;
@@ -117,6 +119,8 @@ pub mod codes {
     pub const REFERENCE_CYCLE: &str = "E0310";
     /// A policy statement cfsynth refuses.
     pub const INSECURE_POLICY: &str = "E0311";
+    /// A deploy or execution role that is not a role of its account.
+    pub const INVALID_ROLE: &str = "E0312";
     /// A value given twice where each must be unique.
     pub const DUPLICATE_VALUE: &str = "E0320";
     /// A name its document does not declare.
@@ -139,6 +143,8 @@ pub mod codes {
     pub const WRITE: &str = "E0501";
     /// Warning: a setting that replaces an account-wide list.
     pub const REPLACES_ACCOUNT_SETTING: &str = "W0301";
+    /// Warning: an execution role the bootstrap deploy role may not pass.
+    pub const UNPASSABLE_ROLE: &str = "W0302";
 }
 
 /// Where something is in a source file. Lines and columns are 1-based and count

@@ -37,7 +37,7 @@ use serde_json::Value as Json;
 const HINT: &str = "CFSYNTH_MOTO_ENDPOINT is not set: these tests need a moto server. Run the \
      whole suite with `scripts/test` (it starts one), or start `.venv/bin/moto_server -H \
      127.0.0.1 -p 5000` (after `scripts/setup-venv`) and run `CFSYNTH_MOTO_ENDPOINT=\
-     http://127.0.0.1:5000 cargo test --test deploy_moto`";
+     http://127.0.0.1:5000 cargo test --test it deploy_moto`";
 
 /// The moto endpoint; a test without one fails with the command to run.
 fn endpoint() -> String {
@@ -701,4 +701,71 @@ fn ctrl_c_stops_waiting_and_says_so() {
     let run = Run(output);
     assert_eq!(run.code(), Some(130), "{}", run.text());
     run.shows("Interrupted. cfsynth stopped waiting but cancelled nothing");
+}
+
+/// The `RoleARN` CloudFormation records for a stack in `account`, read through boto3 with
+/// a role assumed there (moto keeps each account's stacks apart by the credentials).
+fn stack_role_arn(endpoint: &str, account: &str, region: &str, stack: &str) -> Option<String> {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let script = r#"
+import sys, boto3
+endpoint, account, region, stack = sys.argv[1:5]
+keys = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
+sts = boto3.client("sts", endpoint_url=endpoint, region_name=region, **keys)
+creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/reader", RoleSessionName="test")["Credentials"]
+cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=region,
+                   aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                   aws_session_token=creds["SessionToken"])
+print(cfn.describe_stacks(StackName=stack)["Stacks"][0].get("RoleARN", ""))
+"#;
+    let output = Command::new(&python)
+        .args(["-c", script, endpoint, account, region, stack])
+        .output()
+        .unwrap_or_else(|error| {
+            panic!("run {}: {error} (run scripts/setup-venv)", python.display())
+        });
+    assert!(
+        output.status.success(),
+        "describing {stack} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let role = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (!role.is_empty()).then_some(role)
+}
+
+#[test]
+fn roles_named_in_the_accounts_manifest_are_assumed_and_passed_to_cloudformation() {
+    let ws = Workspace::new("account-roles");
+    let (custom, plain) = (ws.name("custom-roles"), ws.name("bootstrap-roles"));
+    ws.write(
+        "accounts.yaml",
+        "kind: Accounts\nname: org\naccounts:\n  prod: { id: \"210987654321\", region: eu-central-1, deployRole: platform/release-deployer, executionRole: cloudformation-service }\n",
+    );
+    ws.write(
+        "custom.yaml",
+        &queue_stack(&custom, "210987654321", "eu-central-1", 30),
+    );
+    ws.write(
+        "plain.yaml",
+        &queue_stack(&plain, "222222222222", "eu-central-1", 30),
+    );
+    ws.cfsynth(&["deploy", "--dry-run"])
+        .succeeded()
+        .shows(&format!(
+            "{custom}  210987654321/eu-central-1  application, through role arn:aws:iam::210987654321:role/platform/release-deployer, executed by arn:aws:iam::210987654321:role/cloudformation-service"
+        ))
+        .shows(&format!("{plain}  222222222222/eu-central-1  application\n"));
+    ws.cfsynth(&["deploy", "--yes"])
+        .succeeded()
+        .shows(&format!("created    {custom}  210987654321/eu-central-1"))
+        .shows(&format!("created    {plain}  222222222222/eu-central-1"));
+    assert_eq!(
+        stack_role_arn(&ws.endpoint, "210987654321", "eu-central-1", &custom).as_deref(),
+        Some("arn:aws:iam::210987654321:role/cloudformation-service")
+    );
+    // The other account goes through the bootstrap stack's roles.
+    assert_eq!(
+        stack_role_arn(&ws.endpoint, "222222222222", "eu-central-1", &plain).as_deref(),
+        Some("arn:aws:iam::222222222222:role/cfsynth-cfn-exec")
+    );
 }

@@ -420,3 +420,112 @@ fn odd_inputs_never_panic() {
         assert_eq!(result.is_ok(), empty, "{input:?} → {rendered}");
     }
 }
+
+#[test]
+fn account_roles_reach_every_stack_of_the_account_as_arns() {
+    let text = "kind: Accounts\nname: org\naccounts:\n  prod: { id: \"555555555555\", region: us-east-1, deployRole: platform/deployer, executionRole: \"arn:aws:iam::555555555555:role/cfn\" }\n  china: { id: \"666666666666\", region: cn-north-1, deployRole: deployer }\n  dev: { id: \"777777777777\", region: eu-west-1 }\n---\nkind: Stack\nname: by-alias\nenv: { account: prod }\nresources:\n  - cfn: { type: AWS::SQS::Queue }\n---\nkind: Stack\nname: by-id\nenv: { account: \"555555555555\", region: eu-west-1 }\nresources:\n  - cfn: { type: AWS::SQS::Queue }\n---\nkind: Stack\nname: in-china\nenv: { account: china }\nresources:\n  - cfn: { type: AWS::SQS::Queue }\n---\nkind: Stack\nname: plain\nenv: { account: dev }\nresources:\n  - cfn: { type: AWS::SQS::Queue }\n";
+    let assembly = run(text).expect("valid manifests");
+    let roles: Vec<(&str, Option<&str>, Option<&str>)> = assembly
+        .stacks
+        .iter()
+        .map(|stack| {
+            (
+                stack.name.as_str(),
+                stack.deploy_role.as_deref(),
+                stack.execution_role.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            (
+                "by-alias",
+                Some("arn:aws:iam::555555555555:role/platform/deployer"),
+                Some("arn:aws:iam::555555555555:role/cfn")
+            ),
+            (
+                "by-id",
+                Some("arn:aws:iam::555555555555:role/platform/deployer"),
+                Some("arn:aws:iam::555555555555:role/cfn")
+            ),
+            (
+                "in-china",
+                Some("arn:aws-cn:iam::666666666666:role/deployer"),
+                None
+            ),
+            ("plain", None, None),
+        ]
+    );
+    let manifest = serde_json::to_value(&assembly).expect("serializable");
+    assert_eq!(
+        manifest["stacks"][0]["deployRole"],
+        "arn:aws:iam::555555555555:role/platform/deployer"
+    );
+    assert!(manifest["stacks"][3].get("deployRole").is_none());
+}
+
+#[test]
+fn account_roles_must_be_roles_of_their_account() {
+    let text = "kind: Accounts\nname: org\naccounts:\n  prod: { id: \"555555555555\", deployRole: \"arn:aws:iam::111111111111:role/deployer\" }\n  test: { id: \"444444444444\", deployRole: \"deploy role\" }\n  dev: { id: \"777777777777\", executionRole: \"arn:aws:s3:::bucket\" }\n  stage: { id: \"888888888888\", deployRole: \"arn:aws:iam::888888888888:user/me\" }\n";
+    assert_eq!(
+        errors(text),
+        [
+            "m.yaml:4:43: error[E0312]: `arn:aws:iam::111111111111:role/deployer` is a role of account `111111111111`, not of `555555555555`",
+            "m.yaml:5:43: error[E0312]: `deploy role` is not an IAM role name",
+            "m.yaml:6:45: error[E0312]: `arn:aws:s3:::bucket` is not an IAM role ARN",
+            "m.yaml:7:44: error[E0312]: `arn:aws:iam::888888888888:user/me` is not an IAM role ARN",
+        ]
+    );
+    let error = only(
+        "kind: Accounts\nname: org\naccounts:\n  prod: { id: \"555555555555\", deployRole: \"arn:aws:iam::111111111111:role/deployer\" }\n",
+    );
+    assert_eq!(
+        error.help.as_deref(),
+        Some(
+            "stacks of account `555555555555` are deployed in that account: name one of its roles"
+        )
+    );
+    let too_long = format!(
+        "kind: Accounts\nname: org\naccounts:\n  prod: {{ id: \"555555555555\", deployRole: {} }}\n",
+        "r".repeat(65)
+    );
+    assert_eq!(only(&too_long).code, "E0312");
+}
+
+#[test]
+fn two_aliases_of_one_account_cannot_give_it_different_roles() {
+    let text = "kind: Accounts\nname: org\naccounts:\n  prod: { id: \"555555555555\", deployRole: deployer }\n  production: { id: \"555555555555\", deployRole: other }\n  live: { id: \"555555555555\", deployRole: deployer }\n";
+    let error = only(text);
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:49: error[E0320]: account `555555555555` is given other roles by another alias"
+    );
+    assert_eq!(
+        error.help.as_deref(),
+        Some("give the roles of account `555555555555` on one alias only (here `production`)")
+    );
+}
+
+#[test]
+fn an_execution_role_without_a_deploy_role_is_warned_about() {
+    let mut manifests = Manifests::new();
+    manifests.add(
+        "m.yaml",
+        "kind: Accounts\nname: org\naccounts:\n  prod: { id: \"555555555555\", region: us-east-1, executionRole: cfn }\n---\nkind: Stack\nname: orders\nenv: { account: prod }\nresources:\n  - cfn: { type: AWS::SQS::Queue }\n",
+    );
+    let build = Registry::builtin().build(&manifests);
+    let warnings: Vec<String> = build.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "m.yaml:4:65: warning[W0302]: `cfsynth-deploy`, the deploy role `cfsynth bootstrap` creates, may pass only `cfsynth-cfn-exec` to CloudFormation"
+        ]
+    );
+    let assembly = build.synth().expect("a warning does not stop synthesis");
+    assert_eq!(
+        assembly.stacks[0].execution_role.as_deref(),
+        Some("arn:aws:iam::555555555555:role/cfn")
+    );
+    assert_eq!(assembly.stacks[0].deploy_role, None);
+}

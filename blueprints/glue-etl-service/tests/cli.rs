@@ -1,6 +1,6 @@
 //! The built `glue-etl-cfsynth` binary: cfsynth's CLI with the `GlueEtlService` kind next to
 //! the built-in ones. Templates and rendered errors are snapshots in the repository's
-//! `snapshots/` folder (the job and pipeline templates are linted by `tests/cfn_lint.rs`).
+//! `snapshots/` folder (the job and pipeline templates are linted by `tests/it/cfn_lint.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
