@@ -14,6 +14,7 @@ use super::asset::{Asset, AssetKind};
 use super::env::Environment;
 use super::stack::{Stack, StackRole};
 use super::synth::parameter_defaults;
+use crate::template::Template;
 
 /// Version of the `assembly.json` format.
 pub const ASSEMBLY_VERSION: u32 = 1;
@@ -122,6 +123,7 @@ impl AssembledStack {
 
     pub(super) fn new(
         stack: &Stack,
+        facts: TemplateFacts,
         body: String,
         dependencies: Vec<String>,
         roles: Option<&AccountRoles>,
@@ -135,9 +137,9 @@ impl AssembledStack {
             env: stack.env.clone(),
             role: stack.role,
             dependencies,
-            parameters: parameter_defaults(&stack.template),
-            capabilities: capabilities(stack),
-            resources: stack.template.resources.len(),
+            parameters: facts.parameters,
+            capabilities: facts.capabilities,
+            resources: facts.resources,
             termination_protection: stack.termination_protection,
             deploy_role: roles.and_then(|roles| arn(roles.deploy.as_ref())),
             execution_role: roles.and_then(|roles| arn(roles.execution.as_ref())),
@@ -170,10 +172,26 @@ const NAMED_IAM_PROPERTIES: [&str; 5] = [
     "InstanceProfileName",
 ];
 
-fn capabilities(stack: &Stack) -> Vec<&'static str> {
+/// What the assembly records about a stack's template besides its body.
+pub(super) struct TemplateFacts {
+    parameters: IndexMap<String, Option<Json>>,
+    capabilities: Vec<&'static str>,
+    resources: usize,
+}
+
+impl TemplateFacts {
+    pub(super) fn of(template: &Template) -> TemplateFacts {
+        TemplateFacts {
+            parameters: parameter_defaults(template),
+            capabilities: capabilities(template),
+            resources: template.resources.len(),
+        }
+    }
+}
+
+fn capabilities(template: &Template) -> Vec<&'static str> {
     let mut capabilities = Vec::new();
-    let iam: Vec<_> = stack
-        .template
+    let iam: Vec<_> = template
         .resources
         .values()
         .filter(|resource| resource.type_name().starts_with("AWS::IAM::"))
@@ -187,7 +205,7 @@ fn capabilities(stack: &Stack) -> Vec<&'static str> {
     } else if !iam.is_empty() {
         capabilities.push("CAPABILITY_IAM");
     }
-    if !stack.template.transform.is_empty() {
+    if !template.transform.is_empty() {
         capabilities.push("CAPABILITY_AUTO_EXPAND");
     }
     capabilities

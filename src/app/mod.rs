@@ -100,6 +100,8 @@ pub struct SynthErrors(pub Vec<SynthError>);
 #[derive(Clone, Debug, Default)]
 pub struct App {
     stacks: Vec<Stack>,
+    /// (name, environment) → the stack.
+    stack_ids: IndexMap<(String, Environment), StackId>,
     errors: Vec<SynthError>,
     assets: Vec<(StackId, Asset)>,
     account_roles: IndexMap<String, AccountRoles>,
@@ -145,7 +147,7 @@ impl App {
             self.errors.push(SynthError::DuplicateStack { name, env });
             return existing;
         }
-        self.stacks.push(Stack {
+        self.push_stack(Stack {
             name,
             env,
             role,
@@ -153,16 +155,54 @@ impl App {
             owners: Default::default(),
             depends_on: Default::default(),
             termination_protection: false,
-        });
-        StackId(self.stacks.len() - 1)
+            resolved: false,
+        })
+    }
+
+    fn push_stack(&mut self, stack: Stack) -> StackId {
+        let id = StackId(self.stacks.len());
+        self.stack_ids
+            .entry((stack.name.clone(), stack.env.clone()))
+            .or_insert(id);
+        self.stacks.push(stack);
+        id
     }
 
     /// The stack with this name in this environment.
     pub fn find_stack(&self, name: &str, env: &Environment) -> Option<StackId> {
-        self.stacks
-            .iter()
-            .position(|stack| stack.name == name && stack.env == *env)
-            .map(StackId)
+        self.stack_ids.get(&(name.to_owned(), env.clone())).copied()
+    }
+
+    /// Adds the stacks, assets and errors of an app built apart from this one after this
+    /// one's, as if they had been built here: the manifest layer builds self-contained
+    /// documents in parallel, each part into an app of its own whose references are
+    /// resolved already ([`App::resolve_own_references`]). A stack name already used in
+    /// the same environment is an error, as in [`App::add_stack`].
+    pub fn absorb(&mut self, part: App) {
+        let offset = self.stacks.len();
+        let moved = |id: StackId| StackId(id.0 + offset);
+        // Tokens are left only where references could not be resolved, which is an error.
+        let tokens_left = !part.errors.is_empty();
+        for mut stack in part.stacks {
+            if tokens_left {
+                synth::shift_tokens(&mut stack.template, offset);
+            }
+            if self.find_stack(&stack.name, &stack.env).is_some() {
+                self.errors.push(SynthError::DuplicateStack {
+                    name: stack.name.clone(),
+                    env: stack.env.clone(),
+                });
+            }
+            stack.depends_on = stack.depends_on.into_iter().map(moved).collect();
+            self.push_stack(stack);
+        }
+        self.errors.extend(part.errors);
+        self.assets.extend(
+            part.assets
+                .into_iter()
+                .map(|(stack, asset)| (moved(stack), asset)),
+        );
+        self.account_roles.extend(part.account_roles);
     }
 
     /// A stack.
@@ -172,7 +212,9 @@ impl App {
 
     /// A stack, to change.
     pub fn stack_mut(&mut self, id: StackId) -> &mut Stack {
-        &mut self.stacks[id.0]
+        let stack = &mut self.stacks[id.0];
+        stack.resolved = false;
+        stack
     }
 
     /// Every stack, in the order they were added.
@@ -194,6 +236,7 @@ impl App {
     ) -> ResourceHandle {
         let logical_id = logical_id.into();
         let target = &mut self.stacks[stack.0];
+        target.resolved = false;
         if let Some(first) = target.owners.get(&logical_id) {
             self.errors.push(SynthError::DuplicateLogicalId {
                 stack: target.name.clone(),
@@ -210,11 +253,9 @@ impl App {
 
     /// The resource behind a handle, to change (e.g. to add a policy statement).
     pub fn resource_mut(&mut self, handle: &ResourceHandle) -> Option<&mut Resource> {
-        self.stacks
-            .get_mut(handle.stack.0)?
-            .template
-            .resources
-            .get_mut(&handle.logical_id)
+        let stack = self.stacks.get_mut(handle.stack.0)?;
+        stack.resolved = false;
+        stack.template.resources.get_mut(&handle.logical_id)
     }
 
     /// Records that `stack` deploys after `on`.

@@ -39,6 +39,9 @@ pub struct Stack {
     pub(crate) depends_on: IndexSet<StackId>,
     /// Turn on termination protection when deploying.
     pub termination_protection: bool,
+    /// Whether its references were resolved when its part was built apart, and it has not
+    /// changed since (see [`App::resolve_own_references`](super::App::resolve_own_references)).
+    pub(crate) resolved: bool,
 }
 
 impl Stack {
@@ -104,7 +107,7 @@ impl ResourceHandle {
         Expr::from_node(self.token(Some(attribute)))
     }
 
-    fn token(&self, attribute: Option<&str>) -> Json {
+    pub(crate) fn token(&self, attribute: Option<&str>) -> Json {
         json!({ TOKEN_KEY: { "Stack": self.stack.0, "Id": self.logical_id, "Attribute": attribute } })
     }
 }

@@ -6,11 +6,11 @@ use std::collections::BinaryHeap;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::assembly::{AssembledAsset, AssembledStack, Assembly};
+use super::assembly::{AssembledAsset, AssembledStack, Assembly, TemplateFacts};
 use super::naming::logical_id;
-use super::stack::{StackId, StackRole, Token};
+use super::stack::{ResourceHandle, StackId, StackRole, Token};
 use super::{App, SynthError, SynthErrors};
-use crate::parallel::par_map;
+use crate::parallel::par_map_owned;
 use crate::template::{Expr, Output, Template, Val, get_att, import_value, ref_};
 
 /// An export a referenced stack must add for a reference from another stack.
@@ -25,28 +25,42 @@ impl App {
     pub fn synth(mut self) -> Result<Assembly, SynthErrors> {
         let mut errors = std::mem::take(&mut self.errors);
         self.resolve_references(&mut errors);
+        // A reference that a part resolved early and could not is met again here.
+        let mut unique: Vec<SynthError> = Vec::with_capacity(errors.len());
+        for error in errors {
+            if !unique.contains(&error) {
+                unique.push(error);
+            }
+        }
+        let mut errors = unique;
         let order = self.deploy_order(&mut errors);
         // Validating and rendering are independent per stack: spread them over the cores.
-        let checked = par_map(&self.stacks, |stack| match stack.template.validate() {
+        // Each template is consumed where it is rendered, so freeing it is spread too.
+        let templates: Vec<Template> = self
+            .stacks
+            .iter_mut()
+            .map(|stack| std::mem::take(&mut stack.template))
+            .collect();
+        let checked = par_map_owned(templates, |template| match template.validate() {
             Ok(()) => {
-                let body = stack.template.render_json();
+                let body = template.render_json();
                 match crate::template::check_body_size(&body, crate::template::Upload::S3) {
-                    Ok(()) => Ok(body),
+                    Ok(()) => Ok((TemplateFacts::of(&template), body)),
                     Err(error) => Err(vec![error]),
                 }
             }
             Err(found) => Err(found.0),
         });
-        let mut bodies: Vec<Option<String>> = Vec::with_capacity(checked.len());
+        let mut rendered: Vec<Option<(TemplateFacts, String)>> = Vec::with_capacity(checked.len());
         for (stack, result) in self.stacks.iter().zip(checked) {
             match result {
-                Ok(body) => bodies.push(Some(body)),
+                Ok(done) => rendered.push(Some(done)),
                 Err(found) => {
                     errors.extend(found.into_iter().map(|error| SynthError::Template {
                         stack: stack.name.clone(),
                         error,
                     }));
-                    bodies.push(None);
+                    rendered.push(None);
                 }
             }
         }
@@ -56,14 +70,16 @@ impl App {
         let mut stacks = Vec::with_capacity(order.len());
         for id in order {
             let stack = self.stack(id);
-            let body = bodies[id.0].take().unwrap_or_default();
+            let Some((facts, body)) = rendered[id.0].take() else {
+                continue;
+            };
             let dependencies = stack
                 .depends_on
                 .iter()
                 .map(|dep| AssembledStack::id_of(self.stack(*dep)))
                 .collect();
             let roles = self.account_roles(stack.env.account());
-            stacks.push(AssembledStack::new(stack, body, dependencies, roles));
+            stacks.push(AssembledStack::new(stack, facts, body, dependencies, roles));
         }
         let assets = self
             .assets()
@@ -72,11 +88,27 @@ impl App {
         Ok(Assembly { stacks, assets })
     }
 
+    /// Resolves the references between this app's stacks now rather than in
+    /// [`App::synth`], so that the app can be [absorbed](App::absorb) into another: the
+    /// tokens in its templates name its own stacks by position. Problems are reported by
+    /// the synthesis of the app that absorbs it.
+    pub fn resolve_own_references(&mut self) {
+        let mut errors = std::mem::take(&mut self.errors);
+        self.resolve_references(&mut errors);
+        self.errors = errors;
+        for stack in &mut self.stacks {
+            stack.resolved = true;
+        }
+    }
+
     /// Replaces every reference token: `Ref`/`GetAtt` within a stack, an export and
     /// `Fn::ImportValue` across stacks of one environment, an error otherwise.
     fn resolve_references(&mut self, errors: &mut Vec<SynthError>) {
         let mut exports: Vec<ExportRequest> = Vec::new();
         for index in 0..self.stacks.len() {
+            if self.stacks[index].resolved {
+                continue;
+            }
             let from = StackId(index);
             let mut template = std::mem::take(&mut self.stacks[index].template);
             let mut resolver = Resolver {
@@ -184,40 +216,7 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn template(&mut self, template: &mut Template) {
-        for resource in template.resources.values_mut() {
-            for value in resource.properties.values_mut() {
-                self.value(value);
-            }
-            for value in [
-                &mut resource.metadata,
-                &mut resource.creation_policy,
-                &mut resource.update_policy,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                self.value(value);
-            }
-        }
-        for output in template.outputs.values_mut() {
-            self.string(&mut output.value);
-            if let Some(export) = &mut output.export {
-                self.string(export);
-            }
-        }
-        for condition in template.conditions.values_mut() {
-            let mut node = condition.node().clone();
-            self.value(&mut node);
-            *condition = Expr::from_node(node);
-        }
-    }
-
-    fn string(&mut self, value: &mut Val<String>) {
-        if let Val::Expr(expr) = value {
-            let mut node = expr.node().clone();
-            self.value(&mut node);
-            *value = Val::Expr(Expr::from_node(node));
-        }
+        visit_values(template, &mut |value| self.value(value));
     }
 
     fn value(&mut self, value: &mut Json) {
@@ -280,6 +279,61 @@ impl Resolver<'_> {
         self.depends_on.push(token.stack);
         Some(import_value(export_name).into_node())
     }
+}
+
+/// Calls `visit` on every part of a template that may hold reference tokens: resource
+/// properties and attributes, outputs and conditions.
+fn visit_values(template: &mut Template, visit: &mut impl FnMut(&mut Json)) {
+    for resource in template.resources.values_mut() {
+        for value in resource.properties.values_mut() {
+            visit(value);
+        }
+        for value in [
+            &mut resource.metadata,
+            &mut resource.creation_policy,
+            &mut resource.update_policy,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            visit(value);
+        }
+    }
+    for output in template.outputs.values_mut() {
+        for value in [Some(&mut output.value), output.export.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Val::Expr(expr) = value {
+                let mut node = expr.node().clone();
+                visit(&mut node);
+                *value = Val::Expr(Expr::from_node(node));
+            }
+        }
+    }
+    for condition in template.conditions.values_mut() {
+        let mut node = condition.node().clone();
+        visit(&mut node);
+        *condition = Expr::from_node(node);
+    }
+}
+
+/// Moves the tokens left in a template (references that could not be resolved) from
+/// stack `n` to stack `n + offset`, for an app absorbed after `offset` stacks.
+pub(super) fn shift_tokens(template: &mut Template, offset: usize) {
+    fn shift(value: &mut Json, offset: usize) {
+        if let Some(token) = Token::decode(value) {
+            *value = ResourceHandle::new(StackId(token.stack.0 + offset), token.logical_id)
+                .token(token.attribute.as_deref());
+            return;
+        }
+        match value {
+            Json::Array(items) => items.iter_mut().for_each(|item| shift(item, offset)),
+            Json::Object(map) => map.values_mut().for_each(|item| shift(item, offset)),
+            _ => {}
+        }
+    }
+    visit_values(template, &mut |value| shift(value, offset));
 }
 
 /// Parameters of a template with their defaults, as recorded in the assembly.

@@ -76,11 +76,16 @@ pub enum EnvPolicy {
 /// ```
 pub trait Blueprint: Send + Sync + 'static {
     /// The kind's fields (without `kind`, `name` and `env`).
-    type Spec: DeserializeOwned + JsonSchema;
+    type Spec: DeserializeOwned + JsonSchema + Send + Sync;
     /// The `kind` value, PascalCase (e.g. `Pipeline`).
     const KIND: &'static str;
     /// Whether its documents have an `env`.
     const ENV: EnvPolicy = EnvPolicy::Required;
+    /// Whether its documents build on their own: [`build`](Blueprint::build) reads only
+    /// its document and the account aliases, and changes only the stacks it adds. Such
+    /// documents are built in parallel, each part into an app of its own that joins the
+    /// others in document order, with the same result as building them one by one.
+    const SELF_CONTAINED: bool = false;
 
     /// First pass, over every document: declare what other documents may use.
     fn declare(&self, _doc: &Document<Self::Spec>, _cx: &mut BuildContext<'_>) -> Diagnostics {
@@ -177,6 +182,41 @@ pub struct BuildContext<'r> {
     entries: IndexMap<(StackId, String, String), Published>,
 }
 
+/// The registry and the account aliases, from which contexts that build self-contained
+/// documents apart (on other threads) start.
+pub(crate) struct Seed<'r> {
+    registry: &'r Registry,
+    accounts: AccountBook,
+}
+
+impl<'r> Seed<'r> {
+    /// A context with an empty app.
+    pub(crate) fn context(&self) -> BuildContext<'r> {
+        BuildContext {
+            accounts: self.accounts.clone(),
+            ..BuildContext::new(self.registry)
+        }
+    }
+}
+
+/// What a context started from a [`Seed`] built, its references resolved.
+pub(crate) struct Part {
+    app: App,
+    origins: Origins,
+}
+
+impl BuildContext<'_> {
+    /// The app and origins built, the references between the app's stacks resolved.
+    pub(crate) fn into_part(self) -> Part {
+        let mut app = self.app;
+        app.resolve_own_references();
+        Part {
+            app,
+            origins: self.origins,
+        }
+    }
+}
+
 /// What a named resource entry made available to the entries that refer to it.
 #[derive(Default)]
 enum Published {
@@ -202,6 +242,21 @@ impl<'r> BuildContext<'r> {
 
     pub(crate) fn finish(self) -> (App, Origins) {
         (self.app, self.origins)
+    }
+
+    /// What a context for building self-contained documents apart starts from.
+    pub(crate) fn seed(&self) -> Seed<'r> {
+        Seed {
+            registry: self.registry,
+            accounts: self.accounts.clone(),
+        }
+    }
+
+    /// Adds what a context started from [`BuildContext::seed`] built, after everything
+    /// built here so far.
+    pub(crate) fn absorb(&mut self, part: Part) {
+        self.app.absorb(part.app);
+        self.origins.absorb(part.origins);
     }
 
     /// The app.

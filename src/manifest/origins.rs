@@ -48,6 +48,19 @@ pub(crate) struct Origins {
 }
 
 impl Origins {
+    /// Adds the origins recorded by a part built apart, after this one's.
+    pub fn absorb(&mut self, part: Origins) {
+        for (name, spans) in part.stacks {
+            self.stacks.entry(name).or_default().extend(spans);
+        }
+        for (key, origins) in part.resources {
+            self.resources.entry(key).or_default().extend(origins);
+        }
+        for (key, origins) in part.owners {
+            self.owners.entry(key).or_default().extend(origins);
+        }
+    }
+
     pub fn add_stack(&mut self, name: &Located<String>) {
         self.stacks
             .entry(name.value.clone())

@@ -25,6 +25,7 @@ use super::origins::Origins;
 use super::schema;
 use crate::app::{App, Assembly, StackId};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::parallel::par_chunks;
 use crate::template::closest;
 
 /// The kinds a run understands. Start from [`Registry::builtin`] and register a team's own
@@ -170,8 +171,33 @@ impl Registry {
         for document in &documents {
             diagnostics.extend(document.declare(&mut cx));
         }
-        for document in &documents {
-            diagnostics.extend(document.build(&mut cx));
+        // Runs of self-contained documents build in parallel, the others in the shared
+        // context; either way in document order.
+        let mut rest: &[Box<dyn AnyDocument + '_>] = &documents;
+        while let Some(first) = rest.first() {
+            if !first.self_contained() {
+                diagnostics.extend(first.build(&mut cx));
+                rest = &rest[1..];
+                continue;
+            }
+            let run = rest
+                .iter()
+                .position(|document| !document.self_contained())
+                .unwrap_or(rest.len());
+            let seed = cx.seed();
+            let parts = par_chunks(&rest[..run], |documents| {
+                let mut part = seed.context();
+                let mut found = Diagnostics::new();
+                for document in documents {
+                    found.extend(document.build(&mut part));
+                }
+                (part.into_part(), found)
+            });
+            for (part, found) in parts {
+                cx.absorb(part);
+                diagnostics.extend(found);
+            }
+            rest = &rest[run..];
         }
         diagnostics.sort();
         let (app, origins) = cx.finish();
@@ -290,8 +316,9 @@ trait AnyBlueprint: Send + Sync {
 }
 
 /// A parsed document without its type.
-trait AnyDocument {
+trait AnyDocument: Send + Sync {
     fn name(&self) -> &Located<String>;
+    fn self_contained(&self) -> bool;
     fn declare(&self, cx: &mut BuildContext<'_>) -> Diagnostics;
     fn build(&self, cx: &mut BuildContext<'_>) -> Diagnostics;
 }
@@ -361,6 +388,10 @@ impl<B: Blueprint> AnyBlueprint for Erased<B> {
 impl<B: Blueprint> AnyDocument for Parsed<'_, B> {
     fn name(&self) -> &Located<String> {
         &self.document.name
+    }
+
+    fn self_contained(&self) -> bool {
+        B::SELF_CONTAINED
     }
 
     fn declare(&self, cx: &mut BuildContext<'_>) -> Diagnostics {

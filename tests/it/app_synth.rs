@@ -276,3 +276,77 @@ fn writing_an_assembly_replaces_stale_templates() {
         ]
     );
 }
+
+/// Adds to `app` two stacks of one environment, the second depending on the first through
+/// an export, plus a reference that cannot resolve (to a stack of another environment).
+fn part_of(app: &mut App, name: &str, dangling_to: Option<&str>) {
+    let here = env("111111111111", "us-east-1");
+    let shared = app.add_stack(format!("{name}-shared"), here.clone(), StackRole::Support);
+    let api = app.add_stack(format!("{name}-api"), here, StackRole::Application);
+    let key = app.add_resource(shared, "shared/key", "Key", raw("AWS::KMS::Key", json!({})));
+    app.add_resource(
+        api,
+        "api/topic",
+        "Topic",
+        raw(
+            "AWS::SNS::Topic",
+            json!({"KmsMasterKeyId": key.get_att::<String>("Arn")}),
+        ),
+    );
+    if let Some(other) = dangling_to {
+        let far = app.add_stack(
+            other,
+            env("222222222222", "eu-west-1"),
+            StackRole::Application,
+        );
+        let queue = app.add_resource(far, "far/queue", "Queue", raw("AWS::SQS::Queue", json!({})));
+        app.add_resource(
+            api,
+            "api/alarm",
+            "Alarm",
+            raw(
+                "AWS::SNS::Topic",
+                json!({"DisplayName": queue.ref_::<String>()}),
+            ),
+        );
+    }
+}
+
+#[test]
+fn parts_built_apart_and_absorbed_synthesize_as_if_built_in_one_app() {
+    let mut whole = App::new();
+    part_of(&mut whole, "first", None);
+    part_of(&mut whole, "second", None);
+    let mut joined = App::new();
+    part_of(&mut joined, "first", None);
+    let mut second = App::new();
+    part_of(&mut second, "second", None);
+    second.resolve_own_references();
+    joined.absorb(second);
+    assert_eq!(
+        joined.synth().expect("synthesizes"),
+        whole.synth().expect("synthesizes")
+    );
+}
+
+#[test]
+fn absorbed_parts_report_their_problems_once() {
+    let mut joined = App::new();
+    part_of(&mut joined, "first", None);
+    let mut part = App::new();
+    part_of(&mut part, "second", Some("far"));
+    part.add_stack(
+        "first-api",
+        env("111111111111", "us-east-1"),
+        StackRole::Application,
+    );
+    part.resolve_own_references();
+    joined.absorb(part);
+    assert_eq!(
+        errors(joined),
+        [
+            "stack `first-api` is defined twice in 111111111111/us-east-1",
+            "stack `second-api` (111111111111/us-east-1) refers to `Queue` in stack `far` (222222222222/eu-west-1); CloudFormation resolves references only within one account and region: pass the value as a parameter, or give the resource a deterministic physical name and build its ARN",
+        ]
+    );
+}

@@ -70,53 +70,72 @@ impl Blueprint for Mirror {
     const KIND: &'static str = "Mirror";
 
     fn build(&self, doc: &Document<MirrorSpec>, cx: &mut BuildContext<'_>) -> Diagnostics {
-        let env = match doc.env().and_then(|env| cx.resolve_env(env)) {
-            Ok(env) => env,
-            Err(errors) => return errors,
-        };
-        let home = cx.add_stack(&doc.name, env.clone(), StackRole::Application);
-        if doc.spec.twice {
-            cx.add_stack(&doc.name, env.clone(), StackRole::Application);
-        }
-        let topic = cx.add_resource(
-            home,
-            "mirror/topic",
-            "Topic",
-            Resource::raw("AWS::SNS::Topic", Map::new()),
-            Origin::at(&doc.name.span),
-        );
-        let mut diagnostics = Diagnostics::new();
-        for region in &doc.spec.regions {
-            let other = match env.in_region(region) {
-                Ok(other) => other,
-                Err(error) => {
-                    diagnostics
-                        .push(Diagnostic::error("E9002", error.to_string()).at(&region.span));
-                    continue;
-                }
-            };
-            let name = Located::new(format!("{}-{region}", doc.name), doc.name.span.clone());
-            let stack = cx.add_stack(&name, other, StackRole::Application);
-            let properties = json!({ "DisplayName": topic.get_att::<String>("TopicName") });
-            let resource = Resource::raw(
-                "AWS::SNS::Topic",
-                properties.as_object().cloned().unwrap_or_default(),
-            );
-            cx.add_resource(
-                stack,
-                "mirror/copy",
-                "Copy",
-                resource,
-                Origin::at(&region.span),
-            );
-        }
-        diagnostics
+        build_mirror(doc, cx)
     }
+}
+
+/// `Mirror` declared self-contained: its documents build in parallel.
+struct ParallelMirror;
+
+impl Blueprint for ParallelMirror {
+    type Spec = MirrorSpec;
+    const KIND: &'static str = "ParallelMirror";
+    const SELF_CONTAINED: bool = true;
+
+    fn build(&self, doc: &Document<MirrorSpec>, cx: &mut BuildContext<'_>) -> Diagnostics {
+        build_mirror(doc, cx)
+    }
+}
+
+fn build_mirror(doc: &Document<MirrorSpec>, cx: &mut BuildContext<'_>) -> Diagnostics {
+    let env = match doc.env().and_then(|env| cx.resolve_env(env)) {
+        Ok(env) => env,
+        Err(errors) => return errors,
+    };
+    let home = cx.add_stack(&doc.name, env.clone(), StackRole::Application);
+    if doc.spec.twice {
+        cx.add_stack(&doc.name, env.clone(), StackRole::Application);
+    }
+    let topic = cx.add_resource(
+        home,
+        "mirror/topic",
+        "Topic",
+        Resource::raw("AWS::SNS::Topic", Map::new()),
+        Origin::at(&doc.name.span),
+    );
+    let mut diagnostics = Diagnostics::new();
+    for region in &doc.spec.regions {
+        let other = match env.in_region(region) {
+            Ok(other) => other,
+            Err(error) => {
+                diagnostics.push(Diagnostic::error("E9002", error.to_string()).at(&region.span));
+                continue;
+            }
+        };
+        let name = Located::new(format!("{}-{region}", doc.name), doc.name.span.clone());
+        let stack = cx.add_stack(&name, other, StackRole::Application);
+        let properties = json!({ "DisplayName": topic.get_att::<String>("TopicName") });
+        let resource = Resource::raw(
+            "AWS::SNS::Topic",
+            properties.as_object().cloned().unwrap_or_default(),
+        );
+        cx.add_resource(
+            stack,
+            "mirror/copy",
+            "Copy",
+            resource,
+            Origin::at(&region.span),
+        );
+    }
+    diagnostics
 }
 
 fn registry() -> Registry {
     let mut registry = Registry::builtin();
-    registry.register(Mirror).register_resource(Queue);
+    registry
+        .register(Mirror)
+        .register(ParallelMirror)
+        .register_resource(Queue);
     registry
 }
 
@@ -209,7 +228,8 @@ fn the_schema_has_one_entry_per_kind_and_resource_kind() {
             "Pipeline",
             "Portfolio",
             "LakePermissions",
-            "Mirror"
+            "Mirror",
+            "ParallelMirror"
         ]
     );
     let entries: Vec<&str> = schema["$defs"]["ResourceEntry"]["oneOf"]
@@ -238,4 +258,60 @@ fn the_schema_has_one_entry_per_kind_and_resource_kind() {
             "team/queue"
         ]
     );
+}
+
+/// Mirrors (with cross-stack references and, in `broken`, a cross-region one) between
+/// stacks of other kinds, as `kind`.
+fn interleaved(kind: &str, broken: bool) -> Manifests {
+    let mut text = String::new();
+    for index in 0..7 {
+        let regions = match (index, broken) {
+            (3, true) => "[us-east-1]",
+            _ => "[]",
+        };
+        text.push_str(&format!(
+            "kind: {kind}\nname: mirror-{index}\n{ENV}\nregions: {regions}\n---\n"
+        ));
+        if index % 3 == 0 {
+            text.push_str(&format!(
+                "kind: Stack\nname: jobs-{index}\n{ENV}\nresources:\n  - team/queue: {{ name: work }}\n---\n"
+            ));
+        }
+    }
+    let mut manifests = Manifests::new();
+    manifests.add("team.yaml", text);
+    manifests
+}
+
+#[test]
+fn self_contained_documents_build_in_parallel_with_the_same_result() {
+    let registry = registry();
+    let one_by_one = registry
+        .synth(&interleaved("Mirror", false))
+        .expect("valid");
+    let parallel = registry
+        .synth(&interleaved("ParallelMirror", false))
+        .expect("valid");
+    assert_eq!(parallel, one_by_one);
+    let names: Vec<&str> = parallel
+        .stacks
+        .iter()
+        .map(|stack| stack.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "mirror-0", "jobs-0", "mirror-1", "mirror-2", "mirror-3", "jobs-3", "mirror-4",
+            "mirror-5", "mirror-6", "jobs-6"
+        ]
+    );
+    let shown = |manifests: Manifests| -> Vec<String> {
+        match registry.synth(&manifests) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
+        }
+    };
+    let broken = shown(interleaved("ParallelMirror", true));
+    assert_eq!(broken, shown(interleaved("Mirror", true)));
+    assert_eq!(broken.len(), 1, "{broken:#?}");
 }

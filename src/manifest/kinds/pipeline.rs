@@ -578,6 +578,8 @@ pub struct PipelineKind;
 impl Blueprint for PipelineKind {
     type Spec = PipelineSpec;
     const KIND: &'static str = "Pipeline";
+    // A pipeline document builds its own pipeline, support and bootstrap stacks only.
+    const SELF_CONTAINED: bool = true;
 
     fn build(&self, doc: &Document<PipelineSpec>, cx: &mut BuildContext<'_>) -> Diagnostics {
         let mut builder = Builder {
