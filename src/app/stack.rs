@@ -123,10 +123,11 @@ impl Token {
     /// Decodes `value` if it is a reference token.
     pub fn decode(value: &Json) -> Option<Token> {
         let map = value.as_object()?;
-        if map.len() != 1 {
+        // The only key, compared without hashing: most single-key objects are intrinsics.
+        let (key, token) = map.iter().next().filter(|_| map.len() == 1)?;
+        if key != TOKEN_KEY {
             return None;
         }
-        let token = map.get(TOKEN_KEY)?;
         Some(Token {
             stack: StackId(usize::try_from(token.get("Stack")?.as_u64()?).ok()?),
             logical_id: token.get("Id")?.as_str()?.to_owned(),
