@@ -243,9 +243,29 @@ impl Plan {
             if environments.len() == 1 { "" } else { "s" },
         );
         let waves = self.waves();
+        // A stack named like another one is shown with its environment where it is
+        // waited for.
+        let mut named: IndexMap<&str, usize> = IndexMap::new();
+        for stack in &assembly.stacks {
+            *named.entry(stack.name.as_str()).or_default() += 1;
+        }
+        let label = |position: usize| {
+            let stack = &assembly.stacks[self.stacks[position]];
+            if named
+                .get(stack.name.as_str())
+                .is_some_and(|&count| count > 1)
+            {
+                format!("{} ({})", stack.name, stack.env)
+            } else {
+                stack.name.clone()
+            }
+        };
+        // Wave by wave; within a wave, in deploy order.
+        let mut positions: Vec<usize> = (0..self.stacks.len()).collect();
+        positions.sort_by_key(|&position| waves[position]);
         let mut current = 0;
-        for (position, &index) in self.stacks.iter().enumerate() {
-            let stack = &assembly.stacks[index];
+        for position in positions {
+            let stack = &assembly.stacks[self.stacks[position]];
             if waves[position] != current {
                 current = waves[position];
                 out.push_str(&format!("  wave {current}:\n"));
@@ -276,10 +296,7 @@ impl Plan {
                 stack.env,
                 notes.join(", ")
             ));
-            let after: Vec<&str> = self.waits_for[position]
-                .iter()
-                .map(|&p| assembly.stacks[self.stacks[p]].name.as_str())
-                .collect();
+            let after: Vec<String> = self.waits_for[position].iter().map(|&p| label(p)).collect();
             if !after.is_empty() {
                 out.push_str(&format!("      after {}\n", after.join(", ")));
             }
@@ -363,6 +380,34 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("  wave 2:\n    api-pipeline  111111111111/us-east-1  application\n      after api-bootstrap, api-support-eu-west-1\n"), "{text}");
+        // Every stack of wave 1 comes before wave 2, whatever the deploy order.
+        assert_eq!(text.matches("  wave 1:").count(), 1, "{text}");
+        let queues = text.find("    queues  ").expect("queues is planned");
+        assert!(queues < text.find("  wave 2:").unwrap_or(0), "{text}");
+    }
+
+    #[test]
+    fn stacks_waited_for_are_named_with_their_environment_when_names_repeat() {
+        let mut assembly = assembly();
+        let mut twin = stack("api-bootstrap", "444444444444", "eu-west-1", &[]);
+        twin.role = "bootstrap".into();
+        assembly.stacks.insert(0, twin);
+        let pipeline = assembly
+            .stacks
+            .iter_mut()
+            .find(|stack| stack.name == "api-pipeline")
+            .expect("the pipeline");
+        pipeline
+            .dependencies
+            .push("api-bootstrap-444444444444-eu-west-1".into());
+        let plan = Plan::select(&assembly, &[], &Aliases::default()).unwrap();
+        let text = plan.render(&assembly, 4, "cfsynth-deploy");
+        assert!(
+            text.contains(
+                "      after api-bootstrap (222222222222/us-east-1), api-support-eu-west-1, api-bootstrap (444444444444/eu-west-1)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
