@@ -184,9 +184,12 @@ where
         SdkError::ServiceError(context) => {
             let status = context.raw().status().as_u16();
             let code = error.code().unwrap_or_default().to_owned();
-            let text = error
-                .message()
-                .map_or_else(|| message.clone(), str::to_owned);
+            // A response without an AWS error in it (e.g. an HTML error page): its status
+            // says enough; the SDK's own text would dump the whole response.
+            let text = error.message().map_or_else(
+                || format!("HTTP {status} without an AWS error in the response"),
+                str::to_owned,
+            );
             let kind = if THROTTLING.contains(&code.as_str()) || status == 429 {
                 ErrorKind::Throttling
             } else if TRANSIENT.contains(&code.as_str()) || status >= 500 {
@@ -947,5 +950,55 @@ impl Cloud for AwsCloud {
                 _ => return Ok(results),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    fn service_error(
+        status: u16,
+        metadata: ErrorMetadata,
+        body: &'static str,
+    ) -> SdkError<UpdateTerminationProtectionError, HttpResponse> {
+        let status = StatusCode::try_from(status).expect("a valid status");
+        SdkError::service_error(
+            UpdateTerminationProtectionError::generic(metadata),
+            HttpResponse::new(status, SdkBody::from(body)),
+        )
+    }
+
+    #[test]
+    fn an_error_page_is_summarized_by_its_status_and_retried() {
+        let page = "<!doctype html><title>500 Internal Server Error</title>";
+        let error = classify(
+            "UpdateTerminationProtection",
+            service_error(500, ErrorMetadata::builder().build(), page),
+        );
+        assert_eq!(
+            error.to_string(),
+            "UpdateTerminationProtection failed: HTTP 500 without an AWS error in the response"
+        );
+        assert_eq!(error.kind, ErrorKind::Transient);
+    }
+
+    #[test]
+    fn aws_errors_keep_their_code_and_message() {
+        let metadata = ErrorMetadata::builder()
+            .code("Throttling")
+            .message("Rate exceeded")
+            .build();
+        let error = classify("DescribeStacks", service_error(400, metadata, ""));
+        assert_eq!(
+            error.to_string(),
+            "DescribeStacks failed: Throttling: Rate exceeded"
+        );
+        assert_eq!(error.kind, ErrorKind::Throttling);
     }
 }
