@@ -184,10 +184,24 @@ where
         SdkError::ServiceError(context) => {
             let status = context.raw().status().as_u16();
             let code = error.code().unwrap_or_default().to_owned();
-            // A response without an AWS error in it (e.g. an HTML error page): its status
-            // says enough; the SDK's own text would dump the whole response.
+            // A response without an AWS error in it: its status and the start of a plain
+            // text body; the SDK's own text would dump the whole response.
             let text = error.message().map_or_else(
-                || format!("HTTP {status} without an AWS error in the response"),
+                || {
+                    let body = context.raw().body().bytes().map(String::from_utf8_lossy);
+                    let said = body
+                        .map(|body| body.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .filter(|body| !body.is_empty() && !body.starts_with('<'))
+                        .map(|body| {
+                            let end = body
+                                .char_indices()
+                                .nth(200)
+                                .map_or(body.len(), |(at, _)| at);
+                            format!(": {}", &body[..end])
+                        })
+                        .unwrap_or_default();
+                    format!("HTTP {status} without an AWS error in the response{said}")
+                },
                 str::to_owned,
             );
             let kind = if THROTTLING.contains(&code.as_str()) || status == 429 {
@@ -986,6 +1000,23 @@ mod tests {
             "UpdateTerminationProtection failed: HTTP 500 without an AWS error in the response"
         );
         assert_eq!(error.kind, ErrorKind::Transient);
+    }
+
+    #[test]
+    fn a_plain_text_body_is_quoted() {
+        let error = classify(
+            "ExecuteChangeSet",
+            service_error(
+                400,
+                ErrorMetadata::builder().build(),
+                "Stack  is\nin a bad state",
+            ),
+        );
+        assert_eq!(
+            error.to_string(),
+            "ExecuteChangeSet failed: HTTP 400 without an AWS error in the response: Stack is in a bad state"
+        );
+        assert_eq!(error.kind, ErrorKind::Other);
     }
 
     #[test]
