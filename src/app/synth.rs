@@ -25,7 +25,8 @@ impl App {
     pub fn synth(mut self) -> Result<Assembly, SynthErrors> {
         let mut errors = std::mem::take(&mut self.errors);
         self.resolve_references(&mut errors);
-        // A reference that a part resolved early and could not is met again here.
+        // A stack of an absorbed part that changed afterwards is resolved again here and
+        // meets again a reference its part could not resolve: report that once.
         let mut unique: Vec<SynthError> = Vec::with_capacity(errors.len());
         for error in errors {
             if !unique.contains(&error) {
