@@ -184,24 +184,8 @@ where
         SdkError::ServiceError(context) => {
             let status = context.raw().status().as_u16();
             let code = error.code().unwrap_or_default().to_owned();
-            // A response without an AWS error in it: its status and the start of a plain
-            // text body; the SDK's own text would dump the whole response.
             let text = error.message().map_or_else(
-                || {
-                    let body = context.raw().body().bytes().map(String::from_utf8_lossy);
-                    let said = body
-                        .map(|body| body.split_whitespace().collect::<Vec<_>>().join(" "))
-                        .filter(|body| !body.is_empty() && !body.starts_with('<'))
-                        .map(|body| {
-                            let end = body
-                                .char_indices()
-                                .nth(200)
-                                .map_or(body.len(), |(at, _)| at);
-                            format!(": {}", &body[..end])
-                        })
-                        .unwrap_or_default();
-                    format!("HTTP {status} without an AWS error in the response{said}")
-                },
+                || without_aws_error(status, context.raw().body().bytes()),
                 str::to_owned,
             );
             let kind = if THROTTLING.contains(&code.as_str()) || status == 429 {
@@ -229,6 +213,26 @@ where
             CloudError::new(kind, operation, message)
         }
     }
+}
+
+/// A response without an AWS error in it: its status and the start of a plain-text body
+/// (not of an HTML page); the SDK's own text would dump the whole response.
+fn without_aws_error(status: u16, body: Option<&[u8]>) -> String {
+    let body = body
+        .map(String::from_utf8_lossy)
+        .map(|body| body.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    if body.is_empty() || body.starts_with('<') {
+        return format!("HTTP {status} without an AWS error in the response");
+    }
+    let end = body
+        .char_indices()
+        .nth(200)
+        .map_or(body.len(), |(at, _)| at);
+    format!(
+        "HTTP {status} without an AWS error in the response: {}",
+        &body[..end]
+    )
 }
 
 fn millis(time: Option<&aws_smithy_types::DateTime>) -> i64 {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::app::{AccountRoles, EnvError, Environment};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::manifest::env::{bad_account, is_account_id, unknown_region};
+use crate::manifest::kinds::resources::is_role_name;
 use crate::manifest::{Blueprint, BuildContext, Document, EnvPolicy, Located, check_kebab_case};
 
 /// Names for AWS accounts: `env.account` of any document may be one of these aliases
@@ -214,16 +215,15 @@ fn role_problem(role: &Located<String>, account: &str) -> Option<Diagnostic> {
     })
 }
 
-/// `name` or `path/name`: IAM's characters, a name of at most 64 and a whole of at most
-/// 512 characters.
+/// `name` or `path/name`: a role name (see [`is_role_name`]) after path segments of the
+/// same characters, at most 512 characters in all.
 fn is_role_path(value: &str) -> bool {
-    let allowed = |segment: &str| {
+    let (path, name) = value.rsplit_once('/').unwrap_or(("", value));
+    let segment = |segment: &str| {
         !segment.is_empty()
             && segment
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
     };
-    let mut segments: Vec<&str> = value.split('/').collect();
-    let name = segments.pop().unwrap_or_default();
-    value.len() <= 512 && name.len() <= 64 && allowed(name) && segments.into_iter().all(allowed)
+    value.len() <= 512 && is_role_name(name) && (path.is_empty() || path.split('/').all(segment))
 }

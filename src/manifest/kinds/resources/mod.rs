@@ -29,6 +29,7 @@ pub use project::{
     ProjectSpec, ProjectVpcSpec, ReportFormatSpec, SecretEnvSpec,
 };
 pub(crate) use project::{env_var, image_and_compute};
+pub(crate) use role::is_role_name;
 pub use role::{IamRole, RoleSpec};
 pub use topic::{SnsTopic, TopicSpec};
 

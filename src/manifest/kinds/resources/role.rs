@@ -214,7 +214,7 @@ fn is_policy_arn(text: &str) -> bool {
 }
 
 /// 1 to 64 of letters, digits and `+=,.@_-`.
-fn is_role_name(name: &str) -> bool {
+pub(crate) fn is_role_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_ROLE_NAME_LEN
         && name
