@@ -173,7 +173,8 @@ const NAMED_IAM_PROPERTIES: [&str; 5] = [
 ];
 
 /// What the assembly records about a stack's template besides its body.
-pub(super) struct TemplateFacts {
+#[derive(Clone, Debug)]
+pub(crate) struct TemplateFacts {
     parameters: IndexMap<String, Option<Json>>,
     capabilities: Vec<&'static str>,
     resources: usize,

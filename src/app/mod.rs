@@ -156,6 +156,7 @@ impl App {
             depends_on: Default::default(),
             termination_protection: false,
             resolved: false,
+            sealed: None,
         })
     }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 use super::env::Environment;
+use super::synth::Finished;
 use crate::template::{Expr, Template};
 
 /// Identifies a stack of an [`App`](super::App).
@@ -42,6 +43,9 @@ pub struct Stack {
     /// Whether its references were resolved when its part was built apart, and it has not
     /// changed since (see [`App::resolve_own_references`](super::App::resolve_own_references)).
     pub(crate) resolved: bool,
+    /// The template validated and rendered while its part was built, its tree freed
+    /// (see [`App::seal_resolved`](super::App::seal_resolved)).
+    pub(crate) sealed: Option<Finished>,
 }
 
 impl Stack {

@@ -11,7 +11,20 @@ use super::naming::logical_id;
 use super::stack::{ResourceHandle, StackId, StackRole, Token};
 use super::{App, SynthError, SynthErrors};
 use crate::parallel::par_map_owned;
-use crate::template::{Expr, Output, Template, Val, get_att, import_value, ref_};
+use crate::template::{Expr, Output, Template, TemplateError, Val, get_att, import_value, ref_};
+
+/// A stack's template validated and rendered: what the assembly records about it and its
+/// JSON body, or every problem found in it.
+pub(crate) type Finished = Result<(TemplateFacts, String), Vec<TemplateError>>;
+
+/// Validates and renders a template whose references are resolved.
+fn finish(template: Template) -> Finished {
+    template.validate().map_err(|found| found.0)?;
+    let body = template.render_json();
+    crate::template::check_body_size(&body, crate::template::Upload::S3)
+        .map_err(|error| vec![error])?;
+    Ok((TemplateFacts::of(&template), body))
+}
 
 /// An export a referenced stack must add for a reference from another stack.
 struct ExportRequest {
@@ -37,20 +50,18 @@ impl App {
         let order = self.deploy_order(&mut errors);
         // Validating and rendering are independent per stack: spread them over the cores.
         // Each template is consumed where it is rendered, so freeing it is spread too.
-        let templates: Vec<Template> = self
+        // Sealed stacks were finished while their part was built.
+        let pending: Vec<Result<Template, Finished>> = self
             .stacks
             .iter_mut()
-            .map(|stack| std::mem::take(&mut stack.template))
+            .map(|stack| match stack.sealed.take() {
+                Some(finished) => Err(finished),
+                None => Ok(std::mem::take(&mut stack.template)),
+            })
             .collect();
-        let checked = par_map_owned(templates, |template| match template.validate() {
-            Ok(()) => {
-                let body = template.render_json();
-                match crate::template::check_body_size(&body, crate::template::Upload::S3) {
-                    Ok(()) => Ok((TemplateFacts::of(&template), body)),
-                    Err(error) => Err(vec![error]),
-                }
-            }
-            Err(found) => Err(found.0),
+        let checked = par_map_owned(pending, |pending| match pending {
+            Ok(template) => finish(template),
+            Err(finished) => finished,
         });
         let mut rendered: Vec<Option<(TemplateFacts, String)>> = Vec::with_capacity(checked.len());
         for (stack, result) in self.stacks.iter().zip(checked) {
@@ -99,6 +110,23 @@ impl App {
         self.errors = errors;
         for stack in &mut self.stacks {
             stack.resolved = true;
+        }
+    }
+
+    /// Validates and renders every stack whose references are resolved, and frees its
+    /// tree: [`App::synth`] then only collects the result. A part of self-contained
+    /// documents seals each document's stacks once it is built, so that the trees of one
+    /// document at a time are in memory rather than those of all. Nothing is sealed while
+    /// the app has errors (tokens may be left that absorbing must shift). A sealed stack
+    /// must not change afterwards.
+    pub(crate) fn seal_resolved(&mut self) {
+        if !self.errors.is_empty() {
+            return;
+        }
+        for stack in &mut self.stacks {
+            if stack.resolved && stack.sealed.is_none() {
+                stack.sealed = Some(finish(std::mem::take(&mut stack.template)));
+            }
         }
     }
 

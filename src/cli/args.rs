@@ -53,6 +53,11 @@ pub(super) struct Input {
     /// How to print results and errors.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Print how long each phase took to stderr: load (read and parse), build (documents
+    /// into stacks; self-contained ones are validated and rendered here too), synth
+    /// (references, order, the remaining templates) and write.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// How to print results and errors.

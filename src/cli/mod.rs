@@ -19,6 +19,7 @@ mod args;
 #[cfg(feature = "deploy")]
 mod deploy;
 mod report;
+mod timings;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::manifest::{Manifests, Registry};
 use args::{Cli, Command, Input};
 use report::Reporter;
+use timings::Timings;
 
 /// The folder read when no paths are given.
 const DEFAULT_MANIFESTS: &str = "manifests";
@@ -89,13 +91,21 @@ fn load(input: &Input) -> Manifests {
 
 /// `synth` (with an output directory) and `validate` (without).
 fn synth(registry: &Registry, input: &Input, out: Option<&PathBuf>) -> ExitCode {
+    let mut timings = Timings::start(input.timings);
     let manifests = load(input);
+    timings.end("load");
     let reporter = Reporter::new(input.format, &manifests);
-    let build = registry.build(&manifests);
+    let build = registry.build_to_synth(&manifests);
+    timings.end("build");
     let warnings = build.diagnostics.clone();
-    let assembly = match build.synth() {
+    let assembly = build.synth();
+    timings.end("synth");
+    let assembly = match assembly {
         Ok(assembly) => assembly,
-        Err(diagnostics) => return reporter.failure(&diagnostics),
+        Err(diagnostics) => {
+            timings.print();
+            return reporter.failure(&diagnostics);
+        }
     };
     if let Some(out) = out
         && let Err(error) = assembly.write(out)
@@ -106,6 +116,10 @@ fn synth(registry: &Registry, input: &Input, out: Option<&PathBuf>) -> ExitCode 
         );
         return reporter.failure(&Diagnostics::from(diagnostic));
     }
+    if out.is_some() {
+        timings.end("write");
+    }
+    timings.print();
     let code = reporter.success(
         &warnings,
         &assembly,
@@ -120,11 +134,17 @@ fn synth(registry: &Registry, input: &Input, out: Option<&PathBuf>) -> ExitCode 
 }
 
 fn list(registry: &Registry, input: &Input) -> ExitCode {
+    let mut timings = Timings::start(input.timings);
     let manifests = load(input);
+    timings.end("load");
     let reporter = Reporter::new(input.format, &manifests);
-    let build = registry.build(&manifests);
+    let build = registry.build_to_synth(&manifests);
+    timings.end("build");
     let warnings = build.diagnostics.clone();
-    match build.synth() {
+    let assembly = build.synth();
+    timings.end("synth");
+    timings.print();
+    match assembly {
         Ok(assembly) => reporter.list(&warnings, &assembly),
         Err(diagnostics) => reporter.failure(&diagnostics),
     }

@@ -206,6 +206,13 @@ pub(crate) struct Part {
 }
 
 impl BuildContext<'_> {
+    /// Resolves the references of the stacks built so far and seals them: validated and
+    /// rendered, their trees freed. Only for stacks nothing will change any more.
+    pub(crate) fn seal_built(&mut self) {
+        self.app.resolve_own_references();
+        self.app.seal_resolved();
+    }
+
     /// The app and origins built, the references between the app's stacks resolved.
     pub(crate) fn into_part(self) -> Part {
         let mut app = self.app;

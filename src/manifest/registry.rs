@@ -138,6 +138,18 @@ impl Registry {
     /// Reads every document and builds it into a new app: every document is declared,
     /// then every document is built, and every problem is collected (sorted by position).
     pub fn build(&self, manifests: &Manifests) -> Build {
+        self.build_with(manifests, false)
+    }
+
+    /// Like [`Registry::build`], for a build synthesized right away without changing its
+    /// app: the stacks of self-contained documents that no other document comes after are
+    /// validated and rendered as each document is built (see `App::seal_resolved`), so
+    /// that only a few documents' templates are in memory at a time.
+    pub(crate) fn build_to_synth(&self, manifests: &Manifests) -> Build {
+        self.build_with(manifests, true)
+    }
+
+    fn build_with(&self, manifests: &Manifests, seal: bool) -> Build {
         let mut diagnostics = manifests.diagnostics().clone();
         let mut cx = BuildContext::new(self);
         let mut documents: Vec<Box<dyn AnyDocument + '_>> = Vec::new();
@@ -185,11 +197,16 @@ impl Registry {
                 .position(|document| !document.self_contained())
                 .unwrap_or(rest.len());
             let seed = cx.seed();
+            // Nothing built later can change the stacks of the last run.
+            let seal = seal && run == rest.len();
             let parts = par_chunks(&rest[..run], |documents| {
                 let mut part = seed.context();
                 let mut found = Diagnostics::new();
                 for document in documents {
                     found.extend(document.build(&mut part));
+                    if seal {
+                        part.seal_built();
+                    }
                 }
                 (part.into_part(), found)
             });
@@ -210,7 +227,7 @@ impl Registry {
 
     /// Builds and synthesizes: the assembly, or every problem found.
     pub fn synth(&self, manifests: &Manifests) -> Result<Assembly, Diagnostics> {
-        self.build(manifests).synth()
+        self.build_to_synth(manifests).synth()
     }
 
     /// The JSON Schema of a manifest document: one of the registered kinds, told apart by

@@ -121,6 +121,30 @@ fn validate_and_list_write_nothing() {
 }
 
 #[test]
+fn timings_name_each_phase_on_stderr() {
+    let dir = workspace("cli-timings");
+    let phases = |output: &Output| -> Vec<String> {
+        stderr(output)
+            .lines()
+            .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+            .collect()
+    };
+    let output = cfsynth(&dir, &["synth", "--timings"]);
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        phases(&output),
+        ["load", "build", "synth", "write", "total"]
+    );
+    assert!(stderr(&output).lines().all(|line| line.ends_with(" ms")));
+    let output = cfsynth(&dir, &["validate", "--timings"]);
+    assert_eq!(phases(&output), ["load", "build", "synth", "total"]);
+    let output = cfsynth(&dir, &["list", "--timings"]);
+    assert_eq!(phases(&output), ["load", "build", "synth", "total"]);
+    let output = cfsynth(&dir, &["validate"]);
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
 fn manifest_errors_exit_with_1() {
     let dir = workspace("cli-errors");
     let output = cfsynth(&dir, &["synth", "bad.yaml"]);

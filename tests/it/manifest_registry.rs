@@ -61,6 +61,9 @@ struct MirrorSpec {
     /// Add the first stack twice (to provoke a duplicate stack).
     #[serde(default)]
     twice: bool,
+    /// Name a resource that does not exist (to provoke a template error).
+    #[serde(default)]
+    dangling: bool,
 }
 
 struct Mirror;
@@ -96,11 +99,15 @@ fn build_mirror(doc: &Document<MirrorSpec>, cx: &mut BuildContext<'_>) -> Diagno
     if doc.spec.twice {
         cx.add_stack(&doc.name, env.clone(), StackRole::Application);
     }
+    let mut topic_properties = Map::new();
+    if doc.spec.dangling {
+        topic_properties.insert("DisplayName".into(), json!({ "Ref": "Missing" }));
+    }
     let topic = cx.add_resource(
         home,
         "mirror/topic",
         "Topic",
-        Resource::raw("AWS::SNS::Topic", Map::new()),
+        Resource::raw("AWS::SNS::Topic", topic_properties),
         Origin::at(&doc.name.span),
     );
     let mut diagnostics = Diagnostics::new();
@@ -314,4 +321,56 @@ fn self_contained_documents_build_in_parallel_with_the_same_result() {
     let broken = shown(interleaved("ParallelMirror", true));
     assert_eq!(broken, shown(interleaved("Mirror", true)));
     assert_eq!(broken.len(), 1, "{broken:#?}");
+}
+
+/// A `Stack`, then mirrors of `kind` up to the end (`broken`: one names a missing resource,
+/// another refers across regions).
+fn trailing(kind: &str, broken: bool) -> Manifests {
+    let mut text =
+        format!("kind: Stack\nname: jobs\n{ENV}\nresources:\n  - team/queue: {{ name: work }}\n");
+    for index in 0..6 {
+        let extra = match (index, broken) {
+            (1, true) => "regions: []\ndangling: true",
+            (4, true) => "regions: [us-east-1]",
+            _ => "regions: []",
+        };
+        text.push_str(&format!(
+            "---\nkind: {kind}\nname: mirror-{index}\n{ENV}\n{extra}\n"
+        ));
+    }
+    let mut manifests = Manifests::new();
+    manifests.add("team.yaml", text);
+    manifests
+}
+
+#[test]
+fn documents_finished_while_built_give_the_same_templates_and_errors() {
+    let registry = registry();
+    let shown = |result: Result<cfsynth::app::Assembly, Diagnostics>| -> Vec<String> {
+        match result {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
+        }
+    };
+    // `synth` finishes the trailing run's templates as they are built; `build` does not.
+    let sealed = registry
+        .synth(&trailing("ParallelMirror", false))
+        .expect("valid");
+    let unsealed = registry
+        .build(&trailing("ParallelMirror", false))
+        .synth()
+        .expect("valid");
+    let one_by_one = registry.synth(&trailing("Mirror", false)).expect("valid");
+    assert_eq!(sealed, unsealed);
+    assert_eq!(sealed, one_by_one);
+    assert_eq!(sealed.stacks.len(), 7);
+    let broken = shown(registry.synth(&trailing("ParallelMirror", true)));
+    assert_eq!(
+        broken,
+        shown(registry.build(&trailing("ParallelMirror", true)).synth())
+    );
+    assert_eq!(broken, shown(registry.synth(&trailing("Mirror", true))));
+    assert_eq!(broken.len(), 2, "{broken:#?}");
+    assert!(broken[0].contains("`Missing`"), "{broken:#?}");
+    assert!(broken[1].contains("error[E0403]"), "{broken:#?}");
 }
