@@ -17,6 +17,12 @@ use crate::template::{Expr, Output, Template, TemplateError, Val, get_att, impor
 /// JSON body, or every problem found in it.
 pub(crate) type Finished = Result<(TemplateFacts, String), Vec<TemplateError>>;
 
+/// A stack's template still to finish, or finished already.
+enum Pending {
+    Template(Box<Template>),
+    Sealed(Finished),
+}
+
 /// Validates and renders a template whose references are resolved.
 fn finish(template: Template) -> Finished {
     template.validate().map_err(|found| found.0)?;
@@ -51,17 +57,17 @@ impl App {
         // Validating and rendering are independent per stack: spread them over the cores.
         // Each template is consumed where it is rendered, so freeing it is spread too.
         // Sealed stacks were finished while their part was built.
-        let pending: Vec<Result<Template, Finished>> = self
+        let pending: Vec<Pending> = self
             .stacks
             .iter_mut()
             .map(|stack| match stack.sealed.take() {
-                Some(finished) => Err(finished),
-                None => Ok(std::mem::take(&mut stack.template)),
+                Some(finished) => Pending::Sealed(finished),
+                None => Pending::Template(Box::new(std::mem::take(&mut stack.template))),
             })
             .collect();
         let checked = par_map_owned(pending, |pending| match pending {
-            Ok(template) => finish(template),
-            Err(finished) => finished,
+            Pending::Template(template) => finish(*template),
+            Pending::Sealed(finished) => finished,
         });
         let mut rendered: Vec<Option<(TemplateFacts, String)>> = Vec::with_capacity(checked.len());
         for (stack, result) in self.stacks.iter().zip(checked) {
