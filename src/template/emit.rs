@@ -4,6 +4,9 @@
 //! byte-identical output on every run and machine. YAML uses the long form of intrinsic
 //! functions (`Fn::GetAtt:`), never the `!Tag` short form, so any YAML parser reads it.
 
+use std::cell::RefCell;
+
+use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::model::Template;
@@ -20,9 +23,23 @@ impl Template {
     /// The template as pretty-printed JSON (two-space indent, trailing newline), without
     /// validation; serialized directly, with no intermediate JSON tree.
     pub fn render_json(&self) -> String {
-        let mut body = serde_json::to_string_pretty(self).unwrap_or_default();
-        body.push('\n');
-        body
+        // Rendered into a buffer reused by the thread, then copied once at its final size:
+        // growing each body from empty reallocated it a dozen times and left it with up to
+        // twice the memory it needs.
+        thread_local! {
+            static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            if self
+                .serialize(&mut serde_json::Serializer::pretty(&mut *buffer))
+                .is_err()
+            {
+                return String::new();
+            }
+            buffer.push(b'\n');
+            std::str::from_utf8(buffer).map_or_else(|_| String::new(), str::to_owned)
+        })
     }
 
     /// Validates the template, then renders it as pretty-printed JSON (two-space indent,
