@@ -127,9 +127,10 @@ fn walk(dir: &Path, files: &mut IndexSet<PathBuf>) -> io::Result<()> {
     entries.sort_by_key(|entry| entry.file_name());
     for entry in entries {
         let path = entry.path();
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             walk(&path, files)?;
-        } else if path.is_file()
+        } else if (kind.is_file() || kind.is_symlink() && path.is_file())
             && path
                 .extension()
                 .is_some_and(|ext| ext == "yaml" || ext == "yml")

@@ -25,7 +25,7 @@ use super::origins::Origins;
 use super::schema;
 use crate::app::{App, Assembly, StackId};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::parallel::par_chunks;
+use crate::parallel::{par_chunks, par_map};
 use crate::template::closest;
 
 /// The kinds a run understands. Start from [`Registry::builtin`] and register a team's own
@@ -154,8 +154,10 @@ impl Registry {
         let mut cx = BuildContext::new(self);
         let mut documents: Vec<Box<dyn AnyDocument + '_>> = Vec::new();
         let mut names: IndexMap<(&'static str, String), Located<String>> = IndexMap::new();
-        for node in manifests.documents() {
-            match self.parse(node) {
+        // Documents are read into their kinds' types independently: on every core.
+        let parsed = par_map(manifests.documents(), |node| self.parse(node));
+        for parsed in parsed {
+            match parsed {
                 Ok((kind, document)) => {
                     let name = document.name();
                     match names.get(&(kind, name.value.clone())) {

@@ -5,8 +5,10 @@
 //! functions (`Fn::GetAtt:`), never the `!Tag` short form, so any YAML parser reads it.
 
 use std::cell::RefCell;
+use std::io;
 
 use serde::Serialize;
+use serde_json::ser::Formatter;
 use serde_json::{Map, Value as Json};
 
 use super::model::Template;
@@ -31,10 +33,9 @@ impl Template {
         }
         BUFFER.with_borrow_mut(|buffer| {
             buffer.clear();
-            if self
-                .serialize(&mut serde_json::Serializer::pretty(&mut *buffer))
-                .is_err()
-            {
+            let mut serializer =
+                serde_json::Serializer::with_formatter(&mut *buffer, Pretty::default());
+            if self.serialize(&mut serializer).is_err() {
                 return String::new();
             }
             buffer.push(b'\n');
@@ -211,6 +212,22 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_pretty_format_is_serde_jsons_at_every_depth() {
+        let mut deep = json!({"leaf": [1, {}, [], "x\n\"y\""], "empty": {}});
+        for depth in 0..40 {
+            deep = json!({ format!("level-{depth}"): [deep, null, true, 1.5, {"a": []}] });
+        }
+        let mut ours = Vec::new();
+        deep.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut ours,
+            Pretty::default(),
+        ))
+        .expect("serializes");
+        let expected = serde_json::to_string_pretty(&deep).expect("serializes");
+        assert_eq!(String::from_utf8(ours).expect("UTF-8"), expected);
+    }
+
+    #[test]
     fn yaml_of_nested_maps_lists_and_intrinsics() {
         let value = json!({
             "Resources": {
@@ -301,5 +318,96 @@ Resources:
     #[test]
     fn json_ends_with_a_newline() {
         assert_eq!(render_json(&json!({"A": 1})), "{\n  \"A\": 1\n}\n");
+    }
+}
+
+/// serde_json's pretty format (two-space indent), each line break and its indentation
+/// written at once rather than one indent level at a time.
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+/// A line break followed by the indentation of the deepest level written at once.
+const BREAK: &[u8] = b"\n                                                                ";
+
+impl Pretty {
+    /// A line break and the indentation of the current depth.
+    fn line<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
+        let width = 1 + 2 * self.depth;
+        match BREAK.get(..width) {
+            Some(line) => writer.write_all(line),
+            None => {
+                writer.write_all(b"\n")?;
+                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+}
+
+impl Formatter for Pretty {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        self.line(writer)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        self.line(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
