@@ -1,5 +1,10 @@
-//! YAML → [`Node`] trees. The only module that knows the YAML library (serde-saphyr), so
-//! it can be swapped without touching the rest of the manifest layer.
+//! YAML → [`Node`] trees. The only module that knows the YAML library (serde-saphyr and
+//! its parser, granit-parser), so it can be swapped without touching the rest of the
+//! manifest layer.
+//!
+//! Most manifests are read straight from the parser's events ([`events`]); anything that
+//! path does not handle exactly as serde-saphyr would (anchors, unusual scalars, errors) is
+//! read again through serde-saphyr, which decides and words every error.
 //!
 //! Parsing is strict where YAML is surprising: only `true`/`false` are booleans, numbers
 //! with leading zeros or underscores stay strings, and keys must be unique (every duplicate
@@ -16,6 +21,8 @@ use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, Spanned, Tagged, UserMe
 use super::node::{Node, Value};
 use crate::diagnostics::{Diagnostic, Diagnostics, Span, codes};
 use crate::template::closest;
+
+mod events;
 
 /// The CloudFormation intrinsic functions that have a YAML short form, by tag name.
 const SHORT_FORMS: &[(&str, &str)] = &[
@@ -53,6 +60,26 @@ const MAX_DEPTH: usize = 32;
 /// ends the file (one diagnostic); problems inside well-formed documents (duplicate keys,
 /// unknown tags) are all reported.
 pub(crate) fn parse_stream(file: &Arc<str>, text: &str) -> (Vec<Node>, Diagnostics) {
+    let mut converter = Converter {
+        file: file.clone(),
+        text,
+        diagnostics: Diagnostics::new(),
+    };
+    match events::documents(text, MAX_DEPTH) {
+        Some(documents) => {
+            let nodes = documents
+                .into_iter()
+                .map(|raw| converter.node(raw))
+                .collect();
+            (nodes, converter.diagnostics)
+        }
+        None => parse_with_library(converter),
+    }
+}
+
+/// [`parse_stream`] through serde-saphyr.
+fn parse_with_library(mut converter: Converter<'_>) -> (Vec<Node>, Diagnostics) {
+    let (file, text) = (converter.file.clone(), converter.text);
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
@@ -60,12 +87,7 @@ pub(crate) fn parse_stream(file: &Arc<str>, text: &str) -> (Vec<Node>, Diagnosti
         leading_zero_numbers_as_strings: true,
         underscored_numbers_as_strings: true,
     };
-    let mut converter = Converter {
-        file: file.clone(),
-        text,
-        diagnostics: Diagnostics::new(),
-    };
-    match serde_saphyr::from_multiple_with_options::<RawNode>(text, options) {
+    match serde_saphyr::from_multiple_with_options::<LibraryNode>(text, options) {
         Ok(documents) => {
             let nodes = documents
                 .into_iter()
@@ -94,81 +116,122 @@ fn to_u32(value: u64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
-/// A node as the YAML library delivers it: position, tag and value.
-type RawNode = Spanned<Tagged<Raw>>;
+/// Where a node is, as the parser reports it.
+struct At {
+    /// 1-based.
+    line: u64,
+    /// 1-based, in characters.
+    column: u64,
+    /// In characters.
+    len: u64,
+    /// The byte range in the text, when known.
+    bytes: Option<(u64, u64)>,
+}
 
-/// A value as the YAML library delivers it.
-enum Raw {
+/// A node before conversion: where it is, its value and its tag (e.g. `!Ref`).
+trait RawNode: Sized {
+    fn into_parts(self) -> (At, Raw<Self>, Option<String>);
+}
+
+/// A node as serde-saphyr delivers it.
+struct LibraryNode(Spanned<Tagged<Raw<LibraryNode>>>);
+
+impl<'de> Deserialize<'de> for LibraryNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Spanned::deserialize(deserializer).map(LibraryNode)
+    }
+}
+
+impl RawNode for LibraryNode {
+    fn into_parts(self) -> (At, Raw<Self>, Option<String>) {
+        let Spanned {
+            value: Tagged(raw, tag),
+            referenced,
+            ..
+        } = self.0;
+        let span = referenced.span();
+        let at = At {
+            line: referenced.line(),
+            column: referenced.column(),
+            len: span.len(),
+            bytes: span.byte_offset().zip(span.byte_len()),
+        };
+        (at, raw, tag)
+    }
+}
+
+/// A value before conversion, with children of type `N`.
+enum Raw<N> {
     Null,
     Bool(bool),
     Number(Number),
     /// An integer or float that JSON cannot hold (kept as written).
     Unrepresentable,
     String(String),
-    Sequence(Vec<RawNode>),
-    Mapping(Vec<(RawNode, RawNode)>),
+    Sequence(Vec<N>),
+    Mapping(Vec<(N, N)>),
 }
 
-impl<'de> Deserialize<'de> for Raw {
+impl<'de, N: Deserialize<'de>> Deserialize<'de> for Raw<N> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
+        deserializer.deserialize_any(RawVisitor(std::marker::PhantomData))
     }
 }
 
-struct RawVisitor;
+struct RawVisitor<N>(std::marker::PhantomData<N>);
 
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
+impl<'de, N: Deserialize<'de>> Visitor<'de> for RawVisitor<N> {
+    type Value = Raw<N>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML value")
     }
 
-    fn visit_unit<E>(self) -> Result<Raw, E> {
+    fn visit_unit<E>(self) -> Result<Raw<N>, E> {
         Ok(Raw::Null)
     }
 
-    fn visit_none<E>(self) -> Result<Raw, E> {
+    fn visit_none<E>(self) -> Result<Raw<N>, E> {
         Ok(Raw::Null)
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw<N>, D::Error> {
         Raw::deserialize(deserializer)
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<Raw, E> {
+    fn visit_bool<E>(self, value: bool) -> Result<Raw<N>, E> {
         Ok(Raw::Bool(value))
     }
 
-    fn visit_i64<E>(self, value: i64) -> Result<Raw, E> {
+    fn visit_i64<E>(self, value: i64) -> Result<Raw<N>, E> {
         Ok(Raw::Number(value.into()))
     }
 
-    fn visit_u64<E>(self, value: u64) -> Result<Raw, E> {
+    fn visit_u64<E>(self, value: u64) -> Result<Raw<N>, E> {
         Ok(Raw::Number(value.into()))
     }
 
-    fn visit_i128<E>(self, value: i128) -> Result<Raw, E> {
+    fn visit_i128<E>(self, value: i128) -> Result<Raw<N>, E> {
         Ok(i64::try_from(value).map_or(Raw::Unrepresentable, |value| Raw::Number(value.into())))
     }
 
-    fn visit_u128<E>(self, value: u128) -> Result<Raw, E> {
+    fn visit_u128<E>(self, value: u128) -> Result<Raw<N>, E> {
         Ok(u64::try_from(value).map_or(Raw::Unrepresentable, |value| Raw::Number(value.into())))
     }
 
-    fn visit_f64<E>(self, value: f64) -> Result<Raw, E> {
+    fn visit_f64<E>(self, value: f64) -> Result<Raw<N>, E> {
         Ok(Number::from_f64(value).map_or(Raw::Unrepresentable, Raw::Number))
     }
 
-    fn visit_str<E>(self, value: &str) -> Result<Raw, E> {
+    fn visit_str<E>(self, value: &str) -> Result<Raw<N>, E> {
         Ok(Raw::String(value.to_owned()))
     }
 
-    fn visit_string<E>(self, value: String) -> Result<Raw, E> {
+    fn visit_string<E>(self, value: String) -> Result<Raw<N>, E> {
         Ok(Raw::String(value))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<N>, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
             items.push(item);
@@ -176,7 +239,7 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Sequence(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<N>, A::Error> {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key()? {
             entries.push((key, map.next_value()?));
@@ -184,7 +247,7 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Mapping(entries))
     }
 
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Raw, E> {
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Raw<N>, E> {
         Err(E::custom("binary values are not supported"))
     }
 }
@@ -197,28 +260,23 @@ struct Converter<'t> {
 }
 
 impl Converter<'_> {
-    fn node(&mut self, raw: RawNode) -> Node {
-        let at = raw.referenced;
+    fn node<N: RawNode>(&mut self, raw: N) -> Node {
+        let (at, raw, tag) = raw.into_parts();
         let span = Span::new(
             self.file.clone(),
-            to_u32(at.line()).max(1),
-            to_u32(at.column()).max(1),
-            to_u32(at.span().len()),
+            to_u32(at.line).max(1),
+            to_u32(at.column).max(1),
+            to_u32(at.len),
         );
-        // The source spelling of the node, when the library knows its byte range.
-        let source = at
-            .span()
-            .byte_offset()
-            .zip(at.span().byte_len())
-            .and_then(|(start, len)| {
-                let start = usize::try_from(start).ok()?;
-                let end = start.checked_add(usize::try_from(len).ok()?)?;
-                self.text.get(start..end)
-            });
-        let Tagged(raw, tag) = raw.value;
+        // The source spelling of the node, when the parser knows its byte range.
+        let source = at.bytes.and_then(|(start, len)| {
+            let start = usize::try_from(start).ok()?;
+            let end = start.checked_add(usize::try_from(len).ok()?)?;
+            self.text.get(start..end)
+        });
         let tag_span = tag
             .as_deref()
-            .map(|tag| self.tag_span(tag, &span, at.span().byte_offset()));
+            .map(|tag| self.tag_span(tag, &span, at.bytes.map(|(start, _)| start)));
         let plain = match raw {
             Raw::Bool(_) | Raw::Number(_) | Raw::Unrepresentable | Raw::Null => {
                 source.map(str::to_owned)
@@ -275,7 +333,7 @@ impl Converter<'_> {
         }
     }
 
-    fn mapping(&mut self, entries: Vec<(RawNode, RawNode)>) -> Value {
+    fn mapping<N: RawNode>(&mut self, entries: Vec<(N, N)>) -> Value {
         let mut mapping: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
         for (key, value) in entries {
             let key = self.node(key);
@@ -411,6 +469,118 @@ mod tests {
                 "t.yaml:4:3: error[E0104]: mapping keys must be strings",
             ]
         );
+    }
+
+    /// The nodes and the diagnostics of a text.
+    type Read = (Vec<Node>, Vec<String>);
+
+    /// What each path makes of `text`: the fast one (`None` when it gives up) and
+    /// serde-saphyr's.
+    fn both_paths(text: &str) -> (Option<Read>, Read) {
+        let file: Arc<str> = Arc::from("t.yaml");
+        let converter = || Converter {
+            file: file.clone(),
+            text,
+            diagnostics: Diagnostics::new(),
+        };
+        let shown =
+            |diagnostics: Diagnostics| diagnostics.iter().map(ToString::to_string).collect();
+        let fast = events::documents(text, MAX_DEPTH).map(|documents| {
+            let mut converter = converter();
+            let nodes = documents
+                .into_iter()
+                .map(|raw| converter.node(raw))
+                .collect();
+            (nodes, shown(converter.diagnostics))
+        });
+        let (nodes, diagnostics) = parse_with_library(converter());
+        (fast, (nodes, shown(diagnostics)))
+    }
+
+    /// Every YAML file under `dir`.
+    fn yaml_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with("node_modules") {
+                yaml_files(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_manifest_here_as_serde_saphyr_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["manifests", "tests", "blueprints", "bench"] {
+            yaml_files(&root.join(dir), &mut files);
+        }
+        let mut fast = 0;
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("UTF-8");
+            let (ours, library) = both_paths(&text);
+            if let Some(ours) = ours {
+                assert_eq!(ours, library, "{}", file.display());
+                fast += 1;
+            }
+        }
+        // Those it gives up on have floats (Glue versions and capacities) or a syntax error.
+        assert!(files.len() >= 30, "{} files", files.len());
+        assert!(
+            fast * 10 >= files.len() * 8,
+            "{fast} of {} files",
+            files.len()
+        );
+    }
+
+    #[test]
+    fn the_fast_path_reads_tricky_yaml_as_serde_saphyr_does_or_gives_up() {
+        let texts = [
+            "a: 1\nb: -1\nc: 007\nd: 1_000\ne: 1.5\nf: .inf\ng: -.nan\nh: 0x1F\ni: 18446744073709551616\n",
+            "a: inf\nb: NaN\nc: Infinity\nd: +1\ne: 1e3\nf: 0o17\ng: 0\nh: 12abc\ni: abc12\n",
+            "a: -foo\nb: +bar\nc: .hidden\nd: ../x.yaml\ne: -\nf: --flag\ng: -.inf\nh: +.5\ni: .5e3\n",
+            "a: ~\nb: null\nc: Null\nd: NULL\ne:\nf: ''\ng: \"\"\nh: 'null'\ni: \"true\"\n",
+            "a: true\nb: True\nc: TRUE\nd: yes\ne: on\nf: false\ng: FALSE\nh: 'false'\n",
+            "a: !Ref x\nb: !Sub '${A}'\nc: !GetAtt q.Arn\nd: !Reff y\ne: !!str 12\nf: !Ref 12\ng: !Ref\n",
+            "a: !Ref x\nb: !Sub '${A}'\nc: !GetAtt q.Arn\nd: !Reff y\ne: !Sub\n  - '${A}'\n  - {A: !Ref b}\n",
+            "a: !If [c, !Ref x, !Ref AWS::NoValue]\nb: !Join [',', [!Ref a, b]]\nc: !Select [0, !GetAZs '']\n",
+            "base: &b {x: 1}\nother: *b\nmerged:\n  <<: *b\n  y: 2\n",
+            "a: |\n  line\n  two\nb: >\n  folded\n  text\nc: \"esc\\tape\\u00e9\"\nd: multi\n  line plain\n",
+            "? [complex]\n: key\n? {m: 1}\n: v\n1: one\ntrue: t\nnull: n\n",
+            "a: 1\na: 2\nb: {c: 1, c: 2}\n",
+            "---\n---\na: 1\n--- ~\n---\n- x\n- {y: z}\n...\n",
+            "# comment\na: b # trailing\n# more\nc: [d, e] # flow\n",
+            "caf\u{e9}: \"\u{e9}t\u{e9}\"\nna\u{ef}ve: 'x'\n\u{1F600}: smile\n",
+            "a: [1, 2\nb: c\n",
+            "a:\n  - b\n - c\n",
+            "%YAML 1.2\n---\na: b\n",
+            "%TAG ! tag:example.com,2000:\n---\na: !Ref x\n",
+            "a: b: c\n",
+            "key with spaces: value with spaces\n'quoted key': 1\n\"dq key\": 2\n",
+            "list:\n- a\n-\n- - nested\n  - list\n- k: v\n  k2: v2\n",
+            "just a scalar\n",
+            "- top\n- level\n",
+        ];
+        let mut fast = Vec::new();
+        for (index, text) in texts.iter().enumerate() {
+            let (ours, library) = both_paths(text);
+            if let Some(ours) = ours {
+                assert_eq!(ours, library, "{text:?}");
+                fast.push(index);
+            }
+        }
+        // It gives up on numbers it would have to parse, core tags, anchors, `%TAG`,
+        // syntax errors and scalar documents.
+        assert_eq!(fast, [3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 17, 20, 21, 23]);
+        let deep = format!("{}x{}", "[".repeat(40), "]".repeat(40));
+        assert!(both_paths(&format!("a: {deep}\n")).0.is_none());
     }
 
     #[test]
