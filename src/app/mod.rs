@@ -99,7 +99,9 @@ pub struct SynthErrors(pub Vec<SynthError>);
 /// The root of the construct tree: every stack of every environment.
 #[derive(Clone, Debug, Default)]
 pub struct App {
-    stacks: Vec<Stack>,
+    /// Boxed: a stack is large, and moving them all each time the list grows touched
+    /// fresh memory for nothing.
+    stacks: Vec<Box<Stack>>,
     /// (name, environment) → the stack.
     stack_ids: IndexMap<(String, Environment), StackId>,
     errors: Vec<SynthError>,
@@ -147,7 +149,7 @@ impl App {
             self.errors.push(SynthError::DuplicateStack { name, env });
             return existing;
         }
-        self.push_stack(Stack {
+        self.push_stack(Box::new(Stack {
             name,
             env,
             role,
@@ -157,10 +159,10 @@ impl App {
             termination_protection: false,
             resolved: false,
             sealed: None,
-        })
+        }))
     }
 
-    fn push_stack(&mut self, stack: Stack) -> StackId {
+    fn push_stack(&mut self, stack: Box<Stack>) -> StackId {
         let id = StackId(self.stacks.len());
         self.stack_ids
             .entry((stack.name.clone(), stack.env.clone()))
@@ -223,7 +225,7 @@ impl App {
         self.stacks
             .iter()
             .enumerate()
-            .map(|(index, stack)| (StackId(index), stack))
+            .map(|(index, stack)| (StackId(index), &**stack))
     }
 
     /// Adds a resource created by the construct at `owner` (a path such as
