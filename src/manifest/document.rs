@@ -1,5 +1,7 @@
 //! The fields every document has (`kind`, `name`, `env`) and a parsed document.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use super::env::EnvSpec;
@@ -30,7 +32,7 @@ pub struct Document<T> {
     /// The kind's fields.
     pub spec: T,
     /// The whole document, to locate anything in it.
-    pub node: Node,
+    pub node: Arc<Node>,
 }
 
 impl<T> Document<T> {

@@ -16,7 +16,8 @@ use crate::parallel::par_map;
 #[derive(Clone, Debug, Default)]
 pub struct Manifests {
     sources: Sources,
-    documents: Vec<Node>,
+    /// Shared with the documents built from them, which keep them to locate things.
+    documents: Vec<Arc<Node>>,
     diagnostics: Diagnostics,
 }
 
@@ -90,7 +91,7 @@ impl Manifests {
         (documents, diagnostics): (Vec<Node>, Diagnostics),
     ) {
         self.sources.add(file, text);
-        self.documents.extend(documents);
+        self.documents.extend(documents.into_iter().map(Arc::new));
         self.diagnostics.extend(diagnostics);
     }
 
@@ -100,7 +101,7 @@ impl Manifests {
     }
 
     /// The documents, in file order.
-    pub fn documents(&self) -> &[Node] {
+    pub fn documents(&self) -> &[Arc<Node>] {
         &self.documents
     }
 

@@ -1,6 +1,8 @@
 //! The registry of document kinds and resource kinds, and the run from manifests to an
 //! app and an assembly.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value as Json;
@@ -249,7 +251,10 @@ impl Registry {
         schema::document(generator, kinds, resources)
     }
 
-    fn parse(&self, node: &Node) -> Result<(&'static str, Box<dyn AnyDocument + '_>), Diagnostics> {
+    fn parse(
+        &self,
+        node: &Arc<Node>,
+    ) -> Result<(&'static str, Box<dyn AnyDocument + '_>), Diagnostics> {
         if !matches!(node.value, Value::Mapping(_)) {
             return Err(
                 Diagnostic::error(codes::INVALID_TYPE, "a document must be a mapping")
@@ -329,7 +334,7 @@ trait AnyBlueprint: Send + Sync {
     fn parse<'r>(
         &'r self,
         header: Header,
-        node: &Node,
+        node: &Arc<Node>,
     ) -> Result<Box<dyn AnyDocument + 'r>, Diagnostics>;
     fn schema(&self, kind: &str, generator: &mut SchemaGenerator) -> Json;
 }
@@ -384,7 +389,7 @@ impl<B: Blueprint> AnyBlueprint for Erased<B> {
     fn parse<'r>(
         &'r self,
         header: Header,
-        node: &Node,
+        node: &Arc<Node>,
     ) -> Result<Box<dyn AnyDocument + 'r>, Diagnostics> {
         let spec = from_node(node, "", None, HEADER_FIELDS)?;
         Ok(Box::new(Parsed {
@@ -393,7 +398,7 @@ impl<B: Blueprint> AnyBlueprint for Erased<B> {
                 name: header.name,
                 env: header.env,
                 spec,
-                node: node.clone(),
+                node: Arc::clone(node),
             },
         }))
     }
