@@ -100,7 +100,8 @@ pub struct SynthErrors(pub Vec<SynthError>);
 #[derive(Clone, Debug, Default)]
 pub struct App {
     /// Boxed: a stack is large, and moving them all each time the list grows touched
-    /// fresh memory for nothing.
+    /// fresh memory for nothing (peak memory at bench/'s N = 200: 38 MB boxed, 48 MB not).
+    #[expect(clippy::vec_box, reason = "measured: see above")]
     stacks: Vec<Box<Stack>>,
     /// (name, environment) → the stack.
     stack_ids: IndexMap<(String, Environment), StackId>,
