@@ -81,6 +81,16 @@ pub enum SynthError {
         /// The stack names on the cycle, the first repeated at the end.
         cycle: Vec<String>,
     },
+    /// A stack changed after its template was finished: a kind declared self-contained
+    /// changed a stack that another document added.
+    #[error(
+        "stack `{stack}` changed after its document was built; a kind that declares \
+         `SELF_CONTAINED` may change only the stacks its own documents add"
+    )]
+    ChangedAfterFinishing {
+        /// The stack.
+        stack: String,
+    },
     /// A problem in one stack's template.
     #[error("stack `{stack}`: {error}")]
     Template {
@@ -216,9 +226,29 @@ impl App {
 
     /// A stack, to change.
     pub fn stack_mut(&mut self, id: StackId) -> &mut Stack {
+        self.check_unsealed(id);
         let stack = &mut self.stacks[id.0];
         stack.resolved = false;
         stack
+    }
+
+    /// Reports a change to a stack whose template is finished already (see
+    /// [`App::seal_resolved`]), which the change cannot reach any more.
+    fn check_unsealed(&mut self, id: StackId) {
+        if let Some(error) = self.changed_after_finishing(id) {
+            self.errors.push(error);
+        }
+    }
+
+    /// The error for changing `id`, if its template is finished already.
+    fn changed_after_finishing(&self, id: StackId) -> Option<SynthError> {
+        let stack = self.stacks.get(id.0)?;
+        stack
+            .sealed
+            .is_some()
+            .then(|| SynthError::ChangedAfterFinishing {
+                stack: stack.name.clone(),
+            })
     }
 
     /// Every stack, in the order they were added.
@@ -239,6 +269,7 @@ impl App {
         resource: Resource,
     ) -> ResourceHandle {
         let logical_id = logical_id.into();
+        self.check_unsealed(stack);
         let target = &mut self.stacks[stack.0];
         target.resolved = false;
         if let Some(first) = target.owners.get(&logical_id) {
@@ -257,6 +288,7 @@ impl App {
 
     /// The resource behind a handle, to change (e.g. to add a policy statement).
     pub fn resource_mut(&mut self, handle: &ResourceHandle) -> Option<&mut Resource> {
+        self.check_unsealed(handle.stack);
         let stack = self.stacks.get_mut(handle.stack.0)?;
         stack.resolved = false;
         stack.template.resources.get_mut(&handle.logical_id)

@@ -161,6 +161,7 @@ impl App {
             }
         }
         for request in exports {
+            errors.extend(self.changed_after_finishing(request.stack));
             self.stacks[request.stack.0]
                 .template
                 .outputs
@@ -378,4 +379,36 @@ pub(super) fn parameter_defaults(template: &Template) -> IndexMap<String, Option
         .iter()
         .map(|(name, parameter)| (name.clone(), parameter.default.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+    use crate::app::Environment;
+    use crate::template::Resource;
+
+    #[test]
+    fn a_change_to_a_finished_stack_is_an_error_not_lost() {
+        let env = Environment::new("111111111111", "eu-west-1").expect("valid environment");
+        let mut app = App::new();
+        let stack = app.add_stack("jobs", env, StackRole::Application);
+        let topic = Resource::raw("AWS::SNS::Topic", Map::new());
+        let handle = app.add_resource(stack, "jobs/topic", "Topic", topic.clone());
+        app.resolve_own_references();
+        app.seal_resolved();
+        assert!(app.stack(stack).sealed.is_some());
+        app.add_resource(stack, "jobs/late", "Late", topic);
+        assert!(app.resource_mut(&handle).is_none());
+        let errors = app
+            .synth()
+            .expect_err("the stack changed after it was finished");
+        assert_eq!(
+            errors.0,
+            [SynthError::ChangedAfterFinishing {
+                stack: "jobs".into()
+            }]
+        );
+    }
 }

@@ -139,6 +139,8 @@ pub mod codes {
     pub const STACK_CYCLE: &str = "E0405";
     /// An invalid template.
     pub const INVALID_TEMPLATE: &str = "E0406";
+    /// A self-contained kind changed a stack another document added.
+    pub const CHANGED_AFTER_FINISHING: &str = "E0407";
     /// The output directory cannot be written.
     pub const WRITE: &str = "E0501";
     /// Warning: a setting that replaces an account-wide list.

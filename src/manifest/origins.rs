@@ -151,6 +151,10 @@ impl Origins {
                 self.stack(stack),
             ),
             SynthError::StackCycle { .. } => (Diagnostic::error(codes::STACK_CYCLE, message), None),
+            SynthError::ChangedAfterFinishing { stack } => (
+                Diagnostic::error(codes::CHANGED_AFTER_FINISHING, message),
+                self.stack(stack),
+            ),
             SynthError::Template { stack, error } => {
                 let span = self
                     .template_span(stack, error)
