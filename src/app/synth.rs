@@ -56,7 +56,8 @@ impl App {
         let order = self.deploy_order(&mut errors);
         // Validating and rendering are independent per stack: spread them over the cores.
         // Each template is consumed where it is rendered, so freeing it is spread too.
-        // Sealed stacks were finished while their part was built.
+        // Sealed stacks were finished while their part was built: when all were, no
+        // thread is worth starting.
         let pending: Vec<Pending> = self
             .stacks
             .iter_mut()
@@ -65,10 +66,18 @@ impl App {
                 None => Pending::Template(Box::new(std::mem::take(&mut stack.template))),
             })
             .collect();
-        let checked = par_map_owned(pending, |pending| match pending {
+        let finish_pending = |pending| match pending {
             Pending::Template(template) => finish(*template),
             Pending::Sealed(finished) => finished,
-        });
+        };
+        let checked: Vec<Finished> = if pending
+            .iter()
+            .all(|pending| matches!(pending, Pending::Sealed(_)))
+        {
+            pending.into_iter().map(finish_pending).collect()
+        } else {
+            par_map_owned(pending, finish_pending)
+        };
         let mut rendered: Vec<Option<(TemplateFacts, String)>> = Vec::with_capacity(checked.len());
         for (stack, result) in self.stacks.iter().zip(checked) {
             match result {
