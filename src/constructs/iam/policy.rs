@@ -157,7 +157,7 @@ impl Statement {
     /// The statement as policy JSON, in the usual key order (`Sid`, `Effect`, `Principal`,
     /// `Action`, `Resource`, `Condition`).
     pub fn to_json(&self) -> Json {
-        let mut map = Map::new();
+        let mut map = Map::with_capacity(6);
         if let Some(sid) = &self.sid {
             map.insert("Sid".into(), Json::String(sid.clone()));
         }
@@ -260,7 +260,11 @@ impl PolicyDocument {
 
     /// The document as JSON.
     pub fn to_json(&self) -> Json {
-        serde_json::json!({ "Version": "2012-10-17", "Statement": self.statements })
+        // Built directly: through `json!`, the statements were copied by serializing them.
+        let mut map = Map::with_capacity(2);
+        map.insert("Version".into(), Json::from("2012-10-17"));
+        map.insert("Statement".into(), Json::Array(self.statements.clone()));
+        Json::Object(map)
     }
 }
 
