@@ -4,17 +4,16 @@
 /// `ProductsApiArtifactsBucket`. Characters other than ASCII letters and digits separate
 /// words; the rest of each word keeps its case. Capped at CloudFormation's 255 characters.
 pub fn logical_id(parts: &[&str]) -> String {
-    let mut id = String::new();
+    let mut id = String::with_capacity(parts.iter().map(|part| part.len()).sum());
     for word in parts
         .iter()
         .flat_map(|part| part.split(|c: char| !c.is_ascii_alphanumeric()))
         .filter(|word| !word.is_empty())
     {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            id.push(first.to_ascii_uppercase());
-            id.extend(chars);
-        }
+        // Words are ASCII letters and digits: the first byte is the first character.
+        let (first, rest) = word.split_at(1);
+        id.push_str(&first.to_ascii_uppercase());
+        id.push_str(rest);
     }
     id.truncate(255);
     id
@@ -23,7 +22,7 @@ pub fn logical_id(parts: &[&str]) -> String {
 /// A physical name made of kebab-case parts, lowercased, each part's non-alphanumeric runs
 /// turned into single dashes, capped at `max_len` characters.
 pub fn physical_name(parts: &[&str], max_len: usize) -> String {
-    let mut name = String::new();
+    let mut name = String::with_capacity(parts.iter().map(|part| part.len() + 1).sum());
     for word in parts
         .iter()
         .flat_map(|part| part.split(|c: char| !c.is_ascii_alphanumeric()))
@@ -32,7 +31,10 @@ pub fn physical_name(parts: &[&str], max_len: usize) -> String {
         if !name.is_empty() {
             name.push('-');
         }
-        name.push_str(&word.to_ascii_lowercase());
+        name.extend(
+            word.bytes()
+                .map(|byte| char::from(byte.to_ascii_lowercase())),
+        );
     }
     name.truncate(max_len);
     name.trim_end_matches('-').to_owned()
