@@ -531,7 +531,7 @@ mod tests {
                 fast += 1;
             }
         }
-        // Those it gives up on have floats (Glue versions and capacities) or a syntax error.
+        // The ones it gives up on have a float (a Glue capacity) or a syntax error.
         assert!(files.len() >= 30, "{} files", files.len());
         assert!(
             fast * 10 >= files.len() * 8,
