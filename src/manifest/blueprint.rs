@@ -84,7 +84,9 @@ pub trait Blueprint: Send + Sync + 'static {
     /// Whether its documents build on their own: [`build`](Blueprint::build) reads only
     /// its document and the account aliases, and changes only the stacks it adds. Such
     /// documents are built in parallel, each part into an app of its own that joins the
-    /// others in document order, with the same result as building them one by one.
+    /// others in document order, with the same result as building them one by one. Their
+    /// templates may be finished as soon as each is built: changing a stack another
+    /// document added is then reported as error E0407.
     const SELF_CONTAINED: bool = false;
 
     /// First pass, over every document: declare what other documents may use.
