@@ -2,7 +2,7 @@
 //! with least-privilege policies generated from what each construct does.
 //!
 //! A construct is created in a [`Scope`] (a stack and a path inside it) of an
-//! [`App`](crate::app::App) and returns a handle whose methods give typed references
+//! [`App`] and returns a handle whose methods give typed references
 //! (`arn()`, `name()`, …) and grants (`bucket.grant_read(app, &role)`).
 
 pub mod codebuild;
