@@ -60,25 +60,19 @@ const MAX_DEPTH: usize = 32;
 /// ends the file (one diagnostic); problems inside well-formed documents (duplicate keys,
 /// unknown tags) are all reported.
 pub(crate) fn parse_stream(file: &Arc<str>, text: &str) -> (Vec<Node>, Diagnostics) {
-    let mut converter = Converter {
+    let converter = Converter {
         file: file.clone(),
         text,
         diagnostics: Diagnostics::new(),
     };
     match events::documents(text, MAX_DEPTH) {
-        Some(documents) => {
-            let nodes = documents
-                .into_iter()
-                .map(|raw| converter.node(raw))
-                .collect();
-            (nodes, converter.diagnostics)
-        }
+        Some(documents) => converter.documents(documents),
         None => parse_with_library(converter),
     }
 }
 
 /// [`parse_stream`] through serde-saphyr.
-fn parse_with_library(mut converter: Converter<'_>) -> (Vec<Node>, Diagnostics) {
+fn parse_with_library(converter: Converter<'_>) -> (Vec<Node>, Diagnostics) {
     let (file, text) = (converter.file.clone(), converter.text);
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
@@ -88,13 +82,7 @@ fn parse_with_library(mut converter: Converter<'_>) -> (Vec<Node>, Diagnostics) 
         underscored_numbers_as_strings: true,
     };
     match serde_saphyr::from_multiple_with_options::<LibraryNode>(text, options) {
-        Ok(documents) => {
-            let nodes = documents
-                .into_iter()
-                .map(|raw| converter.node(raw))
-                .collect();
-            (nodes, converter.diagnostics)
-        }
+        Ok(documents) => converter.documents(documents),
         Err(error) => {
             let inner = error.without_snippet();
             let message = UserMessageFormatter.format_message(inner).into_owned();
@@ -260,6 +248,12 @@ struct Converter<'t> {
 }
 
 impl Converter<'_> {
+    /// The documents converted, and every problem found in them.
+    fn documents<N: RawNode>(mut self, documents: Vec<N>) -> (Vec<Node>, Diagnostics) {
+        let nodes = documents.into_iter().map(|raw| self.node(raw)).collect();
+        (nodes, self.diagnostics)
+    }
+
     fn node<N: RawNode>(&mut self, raw: N) -> Node {
         let (at, raw, tag) = raw.into_parts();
         let span = Span::new(
@@ -483,18 +477,12 @@ mod tests {
             text,
             diagnostics: Diagnostics::new(),
         };
-        let shown =
-            |diagnostics: Diagnostics| diagnostics.iter().map(ToString::to_string).collect();
-        let fast = events::documents(text, MAX_DEPTH).map(|documents| {
-            let mut converter = converter();
-            let nodes = documents
-                .into_iter()
-                .map(|raw| converter.node(raw))
-                .collect();
-            (nodes, shown(converter.diagnostics))
-        });
-        let (nodes, diagnostics) = parse_with_library(converter());
-        (fast, (nodes, shown(diagnostics)))
+        let shown = |(nodes, diagnostics): (Vec<Node>, Diagnostics)| -> Read {
+            (nodes, diagnostics.iter().map(ToString::to_string).collect())
+        };
+        let fast = events::documents(text, MAX_DEPTH)
+            .map(|documents| shown(converter().documents(documents)));
+        (fast, shown(parse_with_library(converter())))
     }
 
     /// Every YAML file under `dir`.

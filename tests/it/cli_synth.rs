@@ -218,14 +218,8 @@ fn schema_prints_one_schema_per_kind() {
     let output = cfsynth(&dir, &["schema"]);
     assert_eq!(code(&output), Some(0));
     let schema: Json = serde_json::from_str(&stdout(&output)).expect("JSON");
-    let kinds: Vec<&str> = schema["oneOf"]
-        .as_array()
-        .expect("oneOf")
-        .iter()
-        .filter_map(|kind| kind["properties"]["kind"]["const"].as_str())
-        .collect();
     assert_eq!(
-        kinds,
+        crate::support::schema_kinds(&schema),
         [
             "Accounts",
             "Stack",

@@ -149,7 +149,12 @@ fn registry() -> Registry {
 fn errors(text: &str) -> Vec<String> {
     let mut manifests = Manifests::new();
     manifests.add("team.yaml", text);
-    match registry().synth(&manifests) {
+    shown(registry().synth(&manifests))
+}
+
+/// The diagnostics of a failed synthesis as rendered, none for a success.
+fn shown(result: Result<cfsynth::app::Assembly, Diagnostics>) -> Vec<String> {
+    match result {
         Ok(_) => Vec::new(),
         Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
     }
@@ -221,14 +226,8 @@ fn synthesis_errors_of_team_kinds_point_at_their_documents() {
 #[test]
 fn the_schema_has_one_entry_per_kind_and_resource_kind() {
     let schema = registry().schema();
-    let kinds: Vec<&str> = schema["oneOf"]
-        .as_array()
-        .expect("oneOf")
-        .iter()
-        .filter_map(|kind| kind["properties"]["kind"]["const"].as_str())
-        .collect();
     assert_eq!(
-        kinds,
+        crate::support::schema_kinds(&schema),
         [
             "Accounts",
             "Stack",
@@ -312,14 +311,8 @@ fn self_contained_documents_build_in_parallel_with_the_same_result() {
             "mirror-5", "mirror-6", "jobs-6"
         ]
     );
-    let shown = |manifests: Manifests| -> Vec<String> {
-        match registry.synth(&manifests) {
-            Ok(_) => Vec::new(),
-            Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
-        }
-    };
-    let broken = shown(interleaved("ParallelMirror", true));
-    assert_eq!(broken, shown(interleaved("Mirror", true)));
+    let broken = shown(registry.synth(&interleaved("ParallelMirror", true)));
+    assert_eq!(broken, shown(registry.synth(&interleaved("Mirror", true))));
     assert_eq!(broken.len(), 1, "{broken:#?}");
 }
 
@@ -346,12 +339,6 @@ fn trailing(kind: &str, broken: bool) -> Manifests {
 #[test]
 fn documents_finished_while_built_give_the_same_templates_and_errors() {
     let registry = registry();
-    let shown = |result: Result<cfsynth::app::Assembly, Diagnostics>| -> Vec<String> {
-        match result {
-            Ok(_) => Vec::new(),
-            Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
-        }
-    };
     // `synth` finishes the trailing run's templates as they are built; `build` does not.
     let sealed = registry
         .synth(&trailing("ParallelMirror", false))
