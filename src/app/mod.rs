@@ -118,6 +118,11 @@ pub struct App {
     errors: Vec<SynthError>,
     assets: Vec<(StackId, Asset)>,
     account_roles: IndexMap<String, AccountRoles>,
+    /// Every stack before this index is resolved; the scans for stacks to resolve start
+    /// here rather than at the first stack, once per document built.
+    resolved_before: usize,
+    /// Every stack before this index is sealed (see [`App::seal_resolved`]).
+    sealed_before: usize,
 }
 
 /// The roles a deploy uses in one account instead of the bootstrap stack's: each a role
@@ -227,9 +232,16 @@ impl App {
     /// A stack, to change.
     pub fn stack_mut(&mut self, id: StackId) -> &mut Stack {
         self.check_unsealed(id);
-        let stack = &mut self.stacks[id.0];
-        stack.resolved = false;
-        stack
+        self.unresolve(id);
+        &mut self.stacks[id.0]
+    }
+
+    /// Marks a stack as changed since its references were resolved.
+    fn unresolve(&mut self, id: StackId) {
+        if let Some(stack) = self.stacks.get_mut(id.0) {
+            stack.resolved = false;
+            self.resolved_before = self.resolved_before.min(id.0);
+        }
     }
 
     /// Reports a change to a stack whose template is finished already (see
@@ -270,8 +282,8 @@ impl App {
     ) -> ResourceHandle {
         let logical_id = logical_id.into();
         self.check_unsealed(stack);
+        self.unresolve(stack);
         let target = &mut self.stacks[stack.0];
-        target.resolved = false;
         if let Some(first) = target.owners.get(&logical_id) {
             self.errors.push(SynthError::DuplicateLogicalId {
                 stack: target.name.clone(),
@@ -289,8 +301,8 @@ impl App {
     /// The resource behind a handle, to change (e.g. to add a policy statement).
     pub fn resource_mut(&mut self, handle: &ResourceHandle) -> Option<&mut Resource> {
         self.check_unsealed(handle.stack);
+        self.unresolve(handle.stack);
         let stack = self.stacks.get_mut(handle.stack.0)?;
-        stack.resolved = false;
         stack.template.resources.get_mut(&handle.logical_id)
     }
 

@@ -123,9 +123,10 @@ impl App {
         let mut errors = std::mem::take(&mut self.errors);
         self.resolve_references(&mut errors);
         self.errors = errors;
-        for stack in &mut self.stacks {
+        for stack in &mut self.stacks[self.resolved_before..] {
             stack.resolved = true;
         }
+        self.resolved_before = self.stacks.len();
     }
 
     /// Validates and renders every stack whose references are resolved, and frees its
@@ -138,10 +139,17 @@ impl App {
         if !self.errors.is_empty() {
             return;
         }
-        for stack in &mut self.stacks {
+        for stack in &mut self.stacks[self.sealed_before..] {
             if stack.resolved && stack.sealed.is_none() {
                 stack.sealed = Some(finish(std::mem::take(&mut stack.template)));
             }
+        }
+        while self
+            .stacks
+            .get(self.sealed_before)
+            .is_some_and(|stack| stack.sealed.is_some())
+        {
+            self.sealed_before += 1;
         }
     }
 
@@ -149,7 +157,7 @@ impl App {
     /// `Fn::ImportValue` across stacks of one environment, an error otherwise.
     fn resolve_references(&mut self, errors: &mut Vec<SynthError>) {
         let mut exports: Vec<ExportRequest> = Vec::new();
-        for index in 0..self.stacks.len() {
+        for index in self.resolved_before..self.stacks.len() {
             if self.stacks[index].resolved {
                 continue;
             }
