@@ -198,7 +198,18 @@ impl App {
     /// resolved already ([`App::resolve_own_references`]). A stack name already used in
     /// the same environment is an error, as in [`App::add_stack`].
     pub fn absorb(&mut self, part: App) {
+        // Into an app with nothing in it yet (the first part): taken whole, with its
+        // stacks' IDs unchanged, rather than stack by stack.
+        if self.stacks.is_empty() && self.errors.is_empty() && self.assets.is_empty() {
+            let mut account_roles = std::mem::take(&mut self.account_roles);
+            *self = part;
+            account_roles.extend(std::mem::take(&mut self.account_roles));
+            self.account_roles = account_roles;
+            return;
+        }
         let offset = self.stacks.len();
+        self.stacks.reserve(part.stacks.len());
+        self.stack_ids.reserve(part.stack_ids.len());
         let moved = |id: StackId| StackId(id.0 + offset);
         // Tokens are left only where references could not be resolved, which is an error.
         let tokens_left = !part.errors.is_empty();

@@ -50,6 +50,15 @@ pub(crate) struct Origins {
 impl Origins {
     /// Adds the origins recorded by a part built apart, after this one's.
     pub fn absorb(&mut self, part: Origins) {
+        // Into nothing yet (the first part): taken whole rather than entry by entry, on the
+        // one thread that absorbs every part.
+        if self.stacks.is_empty() && self.resources.is_empty() && self.owners.is_empty() {
+            *self = part;
+            return;
+        }
+        self.stacks.reserve(part.stacks.len());
+        self.resources.reserve(part.resources.len());
+        self.owners.reserve(part.owners.len());
         for (name, spans) in part.stacks {
             self.stacks.entry(name).or_default().extend(spans);
         }
