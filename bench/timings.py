@@ -14,6 +14,7 @@ before measuring again.
 """
 
 import collections
+import os
 import pathlib
 import statistics
 import subprocess
@@ -31,6 +32,8 @@ def main(argv: list[str]) -> int:
     for _ in range(runs):
         for binary in binaries:
             target = out / uuid.uuid4().hex
+            # The previous runs' output is written back first (as bench/run does).
+            os.sync()
             run = subprocess.run(
                 [binary, "synth", manifests, "--out", str(target), "--timings"],
                 stdout=subprocess.DEVNULL,
