@@ -273,10 +273,10 @@ impl Resolver<'_> {
     }
 
     fn value(&mut self, value: &mut Json) {
-        if let Some(token) = Token::decode(value) {
+        if let Some(resolved) = Token::decode(value).map(|token| self.resolve(token)) {
             // An unresolvable token stays as it is: its error is reported once, and the
             // template validator does not report it again as an unknown `Ref`.
-            if let Some(resolved) = self.resolve(token) {
+            if let Some(resolved) = resolved {
                 *value = resolved;
             }
             return;
@@ -288,20 +288,20 @@ impl Resolver<'_> {
         }
     }
 
-    fn resolve(&mut self, token: Token) -> Option<Json> {
-        let local = match &token.attribute {
-            Some(attribute) => get_att::<String>(token.logical_id.clone(), attribute.clone()),
-            None => ref_::<String>(token.logical_id.clone()),
+    fn resolve(&mut self, token: Token<'_>) -> Option<Json> {
+        let local = match token.attribute {
+            Some(attribute) => get_att::<String>(token.logical_id, attribute),
+            None => ref_::<String>(token.logical_id),
         };
         if token.stack == self.from {
             return Some(local.into_node());
         }
         let (from, to) = (self.app.stack(self.from), self.app.stack(token.stack));
-        let target = match &token.attribute {
+        let target = match token.attribute {
             Some(attribute) => format!("{}.{attribute}", token.logical_id),
-            None => token.logical_id.clone(),
+            None => token.logical_id.to_owned(),
         };
-        if !to.owners.contains_key(&token.logical_id) {
+        if !to.owners.contains_key(token.logical_id) {
             self.errors.push(SynthError::DanglingReference {
                 stack: from.name.clone(),
                 target_stack: to.name.clone(),
@@ -319,14 +319,14 @@ impl Resolver<'_> {
             });
             return None;
         }
-        let attribute = token.attribute.as_deref().unwrap_or("");
-        let export_name = match &token.attribute {
+        let attribute = token.attribute.unwrap_or("");
+        let export_name = match token.attribute {
             Some(attribute) => format!("{}:{}:{attribute}", to.name, token.logical_id),
             None => format!("{}:{}", to.name, token.logical_id),
         };
         self.exports.push(ExportRequest {
             stack: token.stack,
-            output_id: logical_id(&["Export", &token.logical_id, attribute]),
+            output_id: logical_id(&["Export", token.logical_id, attribute]),
             output: Output::new(local).exported_as(export_name.clone()),
         });
         self.depends_on.push(token.stack);
@@ -377,7 +377,7 @@ pub(super) fn shift_tokens(template: &mut Template, offset: usize) {
     fn shift(value: &mut Json, offset: usize) {
         if let Some(token) = Token::decode(value) {
             *value = ResourceHandle::new(StackId(token.stack.0 + offset), token.logical_id)
-                .token(token.attribute.as_deref());
+                .token(token.attribute);
             return;
         }
         match value {

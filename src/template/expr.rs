@@ -128,6 +128,14 @@ impl Val<String> {
         }
     }
 
+    /// The CloudFormation JSON of this value, without copying it.
+    pub fn into_json(self) -> Json {
+        match self {
+            Val::Lit(value) => Json::String(value),
+            Val::Expr(expr) => expr.node,
+        }
+    }
+
     /// A literal list of strings.
     pub fn list<I, S>(items: I) -> Val<List<String>>
     where

@@ -55,16 +55,16 @@ impl Principal {
         }
     }
 
-    fn value(&self) -> Json {
+    fn into_value(self) -> Json {
         match self {
-            Principal::Service(name) | Principal::Federated(name) => Json::String(name.clone()),
-            Principal::Account(Val::Lit(id)) => account_root_arn(id).into_node(),
+            Principal::Service(name) | Principal::Federated(name) => Json::String(name),
+            Principal::Account(Val::Lit(id)) => account_root_arn(&id).into_node(),
             Principal::Account(Val::Expr(id)) => crate::template::sub_with(
                 "arn:${AWS::Partition}:iam::${Account}:root",
-                [("Account", Val::Expr(id.clone()))],
+                [("Account", Val::Expr(id))],
             )
             .into_node(),
-            Principal::Arn(arn) => arn.to_json(),
+            Principal::Arn(arn) => arn.into_json(),
             Principal::Anyone => Json::String("*".into()),
         }
     }
@@ -157,9 +157,14 @@ impl Statement {
     /// The statement as policy JSON, in the usual key order (`Sid`, `Effect`, `Principal`,
     /// `Action`, `Resource`, `Condition`).
     pub fn to_json(&self) -> Json {
+        self.clone().into_json()
+    }
+
+    /// The statement as policy JSON, moving its strings rather than copying them.
+    pub fn into_json(self) -> Json {
         let mut map = Map::with_capacity(6);
-        if let Some(sid) = &self.sid {
-            map.insert("Sid".into(), Json::String(sid.clone()));
+        if let Some(sid) = self.sid {
+            map.insert("Sid".into(), Json::String(sid));
         }
         let effect = match self.effect {
             Effect::Allow => "Allow",
@@ -171,11 +176,11 @@ impl Statement {
                 Json::from("*")
             } else {
                 let mut by_kind: IndexMap<&str, Vec<Json>> = IndexMap::new();
-                for principal in &self.principals {
+                for principal in self.principals {
                     by_kind
                         .entry(principal.kind())
                         .or_default()
-                        .push(principal.value());
+                        .push(principal.into_value());
                 }
                 Json::Object(
                     by_kind
@@ -186,26 +191,17 @@ impl Statement {
             };
             map.insert("Principal".into(), principal);
         }
-        let actions = self
-            .actions
-            .iter()
-            .map(|action| Json::from(action.as_str()));
-        map.insert("Action".into(), one_or_many(actions.collect()));
+        let actions = self.actions.into_iter().map(Json::String).collect();
+        map.insert("Action".into(), one_or_many(actions));
         if !self.resources.is_empty() {
-            let resources = self.resources.iter().map(Val::to_json).collect();
+            let resources = self.resources.into_iter().map(Val::into_json).collect();
             map.insert("Resource".into(), one_or_many(resources));
         }
         if !self.conditions.is_empty() {
             let conditions = self
                 .conditions
-                .iter()
-                .map(|(operator, keys)| {
-                    let keys = keys
-                        .iter()
-                        .map(|(key, value)| (key.clone(), value.clone()))
-                        .collect();
-                    (operator.clone(), Json::Object(keys))
-                })
+                .into_iter()
+                .map(|(operator, keys)| (operator, Json::Object(keys.into_iter().collect())))
                 .collect();
             map.insert("Condition".into(), Json::Object(conditions));
         }
@@ -250,7 +246,7 @@ impl PolicyDocument {
 
     /// Adds a statement (see [`merge_statement`]).
     pub fn add(&mut self, statement: Statement) {
-        merge_statement(&mut self.statements, &statement);
+        merge_statement(&mut self.statements, statement);
     }
 
     /// Whether the document has no statements.
@@ -260,19 +256,24 @@ impl PolicyDocument {
 
     /// The document as JSON.
     pub fn to_json(&self) -> Json {
+        self.clone().into_json()
+    }
+
+    /// The document as JSON, without copying its statements.
+    pub fn into_json(self) -> Json {
         // Built directly: through `json!`, the statements were copied by serializing them.
         let mut map = Map::with_capacity(2);
         map.insert("Version".into(), Json::from("2012-10-17"));
-        map.insert("Statement".into(), Json::Array(self.statements.clone()));
+        map.insert("Statement".into(), Json::Array(self.statements));
         Json::Object(map)
     }
 }
 
 /// Adds a statement to a policy document already in a template (e.g. a key policy or a
 /// role's default policy). A document that has no `Statement` list gets one.
-pub fn add_statement(document: &mut Json, statement: &Statement) {
+pub fn add_statement(document: &mut Json, statement: Statement) {
     let Json::Object(map) = document else {
-        *document = PolicyDocument::of([statement.clone()]).to_json();
+        *document = PolicyDocument::of([statement]).into_json();
         return;
     };
     map.entry("Version")
@@ -288,8 +289,8 @@ pub fn add_statement(document: &mut Json, statement: &Statement) {
 /// Adds `statement` to `statements`: skipped if already there, merged into an existing
 /// statement without `Sid` that differs only in its actions (so grants stay compact),
 /// else appended.
-pub fn merge_statement(statements: &mut Vec<Json>, statement: &Statement) {
-    let new = statement.to_json();
+pub fn merge_statement(statements: &mut Vec<Json>, statement: Statement) {
+    let new = statement.into_json();
     if statements.contains(&new) {
         return;
     }
@@ -308,9 +309,14 @@ pub fn merge_statement(statements: &mut Vec<Json>, statement: &Statement) {
                 Some(single) => vec![single.clone()],
                 None => Vec::new(),
             };
-            for action in &statement.actions {
-                if !actions.iter().any(|known| known == action) {
-                    actions.push(Json::from(action.as_str()));
+            let added: &[Json] = match new.get("Action") {
+                Some(Json::Array(added)) => added,
+                Some(single) => std::slice::from_ref(single),
+                None => &[],
+            };
+            for action in added {
+                if !actions.contains(action) {
+                    actions.push(action.clone());
                 }
             }
             existing["Action"] = match actions.as_slice() {
@@ -391,7 +397,7 @@ mod tests {
         let mut statements = vec![reordered];
         merge_statement(
             &mut statements,
-            &Statement::allow(["s3:GetObject"]).on([ref_::<String>("B")]),
+            Statement::allow(["s3:GetObject"]).on([ref_::<String>("B")]),
         );
         assert_eq!(statements.len(), 1, "{statements:?}");
         let existing =
@@ -399,7 +405,7 @@ mod tests {
         let mut statements = vec![existing];
         merge_statement(
             &mut statements,
-            &Statement::allow(["s3:GetObject"]).on([ref_::<String>("B")]),
+            Statement::allow(["s3:GetObject"]).on([ref_::<String>("B")]),
         );
         assert_eq!(
             statements,

@@ -59,7 +59,7 @@ impl Role {
         let mut trust = Statement::allow(["sts:AssumeRole"]);
         trust.principals = props.assumed_by;
         trust.conditions = props.assume_conditions;
-        let mut resource = role::Role::new(PolicyDocument::of([trust]).to_json());
+        let mut resource = role::Role::new(PolicyDocument::of([trust]).into_json());
         resource.role_name = props.name.map(Val::Lit);
         resource.description = props.description.map(Val::Lit);
         if !props.managed_policy_arns.is_empty() {
@@ -115,7 +115,7 @@ impl Grantee for Role {
         let policy_handle = match self.default_policy_id(app) {
             Some(id) => ResourceHandle::new(self.handle.stack(), id),
             None => {
-                let mut policy = policy::Policy::new(PolicyDocument::new().to_json(), "default");
+                let mut policy = policy::Policy::new(PolicyDocument::new().into_json(), "default");
                 policy.roles = Some(Val::Lit(vec![Val::Expr(self.name())]));
                 self.scope.add(app, "RoleDefaultPolicy", &policy)
             }
@@ -123,7 +123,7 @@ impl Grantee for Role {
         if let Some(resource) = app.resource_mut(&policy_handle)
             && let Some(document) = resource.properties.get_mut("PolicyDocument")
         {
-            add_statement(document, &statement);
+            add_statement(document, statement);
         }
     }
 }

@@ -75,7 +75,7 @@ impl Key {
             description: props.description.map(Val::Lit),
             enable_key_rotation: Some(Val::Lit(true)),
             pending_window_in_days: Some(Val::Lit(PENDING_WINDOW_DAYS)),
-            key_policy: Some(PolicyDocument::of([admin]).to_json()),
+            key_policy: Some(PolicyDocument::of([admin]).into_json()),
             ..key::Key::default()
         };
         let mut resource = Resource::new(&resource);
@@ -127,7 +127,7 @@ impl Key {
         if let Some(resource) = app.resource_mut(&self.handle)
             && let Some(document) = resource.properties.get_mut("KeyPolicy")
         {
-            add_statement(document, &statement);
+            add_statement(document, statement);
         }
     }
 

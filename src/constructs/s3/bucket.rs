@@ -215,7 +215,7 @@ impl Bucket {
             .when("Bool", "aws:SecureTransport", json!("false"));
         let policy = bucket_policy::BucketPolicy::new(
             handle.ref_::<String>(),
-            PolicyDocument::of([tls_only]).to_json(),
+            PolicyDocument::of([tls_only]).into_json(),
         );
         let policy = scope.add(app, "BucketPolicy", &policy);
         Bucket {
@@ -267,7 +267,7 @@ impl Bucket {
         if let Some(resource) = app.resource_mut(&self.policy)
             && let Some(document) = resource.properties.get_mut("PolicyDocument")
         {
-            add_statement(document, &statement);
+            add_statement(document, statement);
         }
     }
 

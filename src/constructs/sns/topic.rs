@@ -60,7 +60,7 @@ impl Topic {
             .on([arn.clone()])
             .when("Bool", "aws:SecureTransport", json!("false"));
         let policy = topic_policy::TopicPolicy::new(
-            PolicyDocument::of([tls_only]).to_json(),
+            PolicyDocument::of([tls_only]).into_json(),
             vec![Val::Expr(arn)],
         );
         let policy = scope.add(app, "TopicPolicy", &policy);
@@ -103,7 +103,7 @@ impl Topic {
         if let Some(resource) = app.resource_mut(&self.policy)
             && let Some(document) = resource.properties.get_mut("PolicyDocument")
         {
-            add_statement(document, &statement);
+            add_statement(document, statement);
         }
     }
 
