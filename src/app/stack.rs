@@ -150,3 +150,33 @@ impl Token<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_decode_to_what_they_were_made_from() {
+        let handle = ResourceHandle::new(StackId(12), "PipelineRole");
+        for attribute in [None, Some("Arn"), Some("Endpoint.Address")] {
+            let token = handle.token(attribute);
+            let decoded = Token::decode(&token).expect("a token");
+            assert_eq!(decoded.stack, StackId(12));
+            assert_eq!(decoded.logical_id, "PipelineRole");
+            assert_eq!(decoded.attribute, attribute);
+        }
+    }
+
+    #[test]
+    fn other_values_are_not_tokens() {
+        for value in [
+            Json::from("PipelineRole"),
+            Json::from("cfsynth:ref"),
+            Json::from("\0cfsynth:ref\0x\0Role"),
+            serde_json::json!({"Ref": "PipelineRole"}),
+            Json::from(12),
+        ] {
+            assert!(Token::decode(&value).is_none(), "{value:?}");
+        }
+    }
+}
