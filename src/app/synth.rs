@@ -296,10 +296,19 @@ impl Resolver<'_> {
         if token.stack == self.from {
             return Some(local.into_node());
         }
-        let (from, to) = (self.app.stack(self.from), self.app.stack(token.stack));
+        let from = self.app.stack(self.from);
         let target = match token.attribute {
             Some(attribute) => format!("{}.{attribute}", token.logical_id),
             None => token.logical_id.to_owned(),
+        };
+        // A handle made by another app names a stack this one may not have.
+        let Some(to) = self.app.stacks.get(token.stack.0) else {
+            self.errors.push(SynthError::DanglingReference {
+                stack: from.name.clone(),
+                target_stack: format!("#{} (not a stack of this app)", token.stack.0),
+                target,
+            });
+            return None;
         };
         if !to.owners.contains_key(token.logical_id) {
             self.errors.push(SynthError::DanglingReference {

@@ -19,6 +19,7 @@
 //! | `E0103` | a YAML tag that is not a CloudFormation short form (`!Ref`, `!Sub`, …) |
 //! | `E0104` | a mapping key that is not a string |
 //! | `E0105` | no manifest files (`*.yaml`, `*.yml`) under the given paths |
+//! | `E0106` | a string with a NUL character (`\0`), which no CloudFormation value has |
 //! | `E0201` | unknown `kind` |
 //! | `E0202` | a value of the wrong type |
 //! | `E0203` | unknown field |
@@ -83,6 +84,8 @@ pub mod codes {
     pub const NON_STRING_KEY: &str = "E0104";
     /// No manifest files under the given paths.
     pub const NO_MANIFESTS: &str = "E0105";
+    /// A string with a NUL character.
+    pub const NUL_CHARACTER: &str = "E0106";
     /// Unknown `kind`.
     pub const UNKNOWN_KIND: &str = "E0201";
     /// A value of the wrong type.

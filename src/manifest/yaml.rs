@@ -282,7 +282,22 @@ impl Converter<'_> {
             Raw::Bool(value) => Value::Bool(value),
             Raw::Number(value) => Value::Number(value),
             Raw::Unrepresentable => Value::String(source.unwrap_or_default().to_owned()),
-            Raw::String(text) => Value::String(text),
+            Raw::String(text) => {
+                if text.contains('\0') {
+                    // CloudFormation has no use for it, and cfsynth marks its own
+                    // reference tokens with it: a manifest must not be able to forge one.
+                    self.diagnostics.push(
+                        Diagnostic::error(codes::NUL_CHARACTER, "a NUL character in a string")
+                            .at(&span)
+                            .expected("text without NUL characters")
+                            .help(
+                                "remove it: in double-quoted YAML it is written `\\0`, \
+                                 `\\x00` or `\\u0000`",
+                            ),
+                    );
+                }
+                Value::String(text)
+            }
             Raw::Sequence(items) => {
                 Value::Sequence(items.into_iter().map(|item| self.node(item)).collect())
             }

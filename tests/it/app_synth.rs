@@ -134,6 +134,47 @@ fn references_across_environments_are_errors_that_say_what_to_do() {
 }
 
 #[test]
+fn a_handle_from_another_app_is_an_error_not_a_panic() {
+    let mut other = App::new();
+    let mut stacks = Vec::new();
+    for name in ["a", "b", "c"] {
+        stacks.push(other.add_stack(
+            name,
+            env("111111111111", "us-east-1"),
+            StackRole::Application,
+        ));
+    }
+    let foreign = other.add_resource(
+        stacks[2],
+        "c/topic",
+        "Topic",
+        raw("AWS::SNS::Topic", json!({})),
+    );
+    let mut app = App::new();
+    let stack = app.add_stack(
+        "api",
+        env("111111111111", "us-east-1"),
+        StackRole::Application,
+    );
+    app.add_resource(
+        stack,
+        "api/rule",
+        "Rule",
+        raw(
+            "AWS::Events::Rule",
+            json!({"Description": foreign.get_att::<String>("TopicArn")}),
+        ),
+    );
+    assert_eq!(
+        errors(app),
+        [
+            "stack `api` refers to `Topic.TopicArn`, which stack `#2 (not a stack of this app)` \
+          does not define"
+        ]
+    );
+}
+
+#[test]
 fn duplicate_logical_ids_and_stacks_name_both_places() {
     let mut app = App::new();
     let here = env("111111111111", "us-east-1");

@@ -67,6 +67,17 @@ fn unknown_tags_suggest_a_short_form() {
 }
 
 #[test]
+fn nul_characters_are_refused_where_written() {
+    let error = only(&stack(
+        "resources:\n  - cfn: { type: AWS::SQS::Queue, properties: { QueueName: \"a\\0b\" } }\n",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "m.yaml:5:60: error[E0106]: a NUL character in a string"
+    );
+}
+
+#[test]
 fn mapping_keys_are_strings() {
     let error =
         only("kind: Accounts\nname: org\naccounts:\n  ? [a, b]\n  : { id: \"111111111111\" }\n");
